@@ -1,0 +1,75 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
+
+from newsroom.models import Article, Author, Section, Tag, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (("Public profile", {"fields": ("display_name",)}),)
+    list_display = ("username", "display_name", "email", "is_staff", "date_joined")
+    search_fields = ("username", "display_name", "email")
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position")
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "user")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class StateFilter(admin.SimpleListFilter):
+    """Draft, scheduled or published: "scheduled" depends on the clock, not on a stored value."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "draft":
+            return queryset.filter(status=Article.Status.DRAFT)
+        if self.value() == "scheduled":
+            return queryset.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        if self.value() == "published":
+            return queryset.published()
+        return queryset
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("headline", "section", "state", "published_at", "updated_at")
+    list_filter = (StateFilter, "section", "authors", "published_at")
+    list_select_related = ("section",)
+    search_fields = ("headline", "standfirst", "body")
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("headline",)}
+    autocomplete_fields = ("authors", "tags")
+    fieldsets = (
+        (None, {"fields": ("headline", "slug", "standfirst", "body")}),
+        ("Lead image", {"fields": ("lead_image", "lead_image_alt", "lead_image_caption",
+                                    "lead_image_credit")}),
+        ("Placement", {"fields": ("section", "authors", "tags")}),
+        ("Publication", {"fields": ("status", "published_at")}),
+    )
+
+    @admin.display(description="state")
+    def state(self, article):
+        return article.state.capitalize()

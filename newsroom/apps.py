@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class NewsroomConfig(AppConfig):
+    name = "newsroom"
+    verbose_name = "Newsroom"
+    default_auto_field = "django.db.models.BigAutoField"

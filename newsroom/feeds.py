@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from newsroom.models import Article, Section
+
+FEED_SIZE = 30
+
+
+class LatestArticlesFeed(Feed):
+    description = settings.SITE_DESCRIPTION
+
+    def title(self, section=None):
+        return f"{settings.SITE_NAME}: {section}" if section else settings.SITE_NAME
+
+    def link(self, section=None):
+        return section.get_absolute_url() if section else reverse("home")
+
+    def items(self, section=None):
+        articles = Article.objects.published().for_listing().prefetch_related("tags")
+        if section:
+            articles = articles.filter(section=section)
+        return articles[:FEED_SIZE]
+
+    def item_title(self, article):
+        return article.headline
+
+    def item_description(self, article):
+        return article.standfirst
+
+    # With publication and update dates on every item the feed carries Last-Modified,
+    # so ConditionalGetMiddleware answers 304 to readers that already have it.
+    def item_pubdate(self, article):
+        return article.published_at
+
+    def item_updateddate(self, article):
+        return article.updated_at
+
+    def item_author_name(self, article):
+        return ", ".join(author.name for author in article.author_list) or None
+
+    def item_categories(self, article):
+        return [tag.name for tag in article.tags.all()]
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description
+
+
+class SectionFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description

@@ -1,0 +1,160 @@
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from newsroom.text import render_markdown
+
+
+UPDATE_GRACE = timedelta(minutes=5)
+
+
+class User(AbstractUser):
+    display_name = models.CharField(
+        max_length=60, blank=True, help_text="The name shown beside what this person writes."
+    )
+
+    @property
+    def public_name(self):
+        return self.display_name or self.username
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections are listed in this order (lowest first)."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("section", args=[self.slug])
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    bio = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="authors/", blank=True)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="author_profile"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("author", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tag", args=[self.slug])
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one rule for what the public may see: every view, feed, sitemap and search uses it."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self):
+        return self.select_related("section").prefetch_related("authors")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        # A published article whose publication time is still ahead is "scheduled".
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    standfirst = models.TextField(blank=True, help_text="One or two sentences under the headline.")
+    body = models.TextField(help_text="Markdown, or plain paragraphs separated by a blank line.")
+    body_html = models.TextField(editable=False, default="")
+    lead_image = models.ImageField(
+        upload_to="lead/%Y/%m/", blank=True,
+        width_field="lead_image_width", height_field="lead_image_height",
+    )
+    lead_image_width = models.PositiveIntegerField(null=True, editable=False)
+    lead_image_height = models.PositiveIntegerField(null=True, editable=False)
+    lead_image_alt = models.CharField(
+        "lead image alt text", max_length=200, blank=True,
+        help_text="What the image shows, for people who cannot see it.",
+    )
+    lead_image_caption = models.CharField(max_length=300, blank=True)
+    lead_image_credit = models.CharField(max_length=120, blank=True)
+    authors = models.ManyToManyField(Author, related_name="articles", blank=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, related_name="articles", blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="When the article goes public. A time in the future schedules it.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def state(self):
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        return "scheduled" if self.published_at > timezone.now() else "published"
+
+    @property
+    def is_public(self):
+        return self.state == "published"
+
+    @property
+    def was_updated(self):
+        """Worth telling readers: changed more than a few minutes after it went out."""
+        return bool(self.published_at) and self.updated_at - self.published_at > UPDATE_GRACE
+
+    @cached_property
+    def author_list(self):
+        return list(self.authors.all())
+
+    def get_absolute_url(self):
+        if not self.is_public:
+            return reverse("article_preview", args=[self.pk])
+        date = timezone.localtime(self.published_at)
+        return reverse(
+            "article",
+            kwargs={"year": date.year, "month": date.month, "day": date.day, "slug": self.slug},
+        )

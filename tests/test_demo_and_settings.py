@@ -1,0 +1,53 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from newsroom.demo import seed
+from newsroom.models import Article, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_seed_page_is_read_into_article_and_discussion():
+    page = seed.load()
+    assert page.headline.startswith("Jaysh al-Islam May Withdraw From Eastern Ghouta")
+    assert page.caption == "Jaysh al-Islam fighters in the Eastern Qalamun region, Illustrative image."
+    assert page.paragraphs[0].startswith("Russia and Jaysh al-Islam are currently negotiating")
+    assert len(page.comments) == 37
+    assert page.comments[0].author == "Zainab Ali"
+    assert page.comments[2].author == ""  # a guest
+    assert page.comments[15].body.startswith("Yes, could well be an SV-98.")
+    assert page.comments[15].parent == 14
+    assert all(c.parent is None or c.parent < c.number for c in page.comments)
+
+
+@pytest.mark.django_db
+def test_load_demo_is_safe_to_run_twice(client):
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    article = Article.objects.get(slug__startswith="jaysh-al-islam")
+    assert Article.objects.filter(slug=article.slug).count() == 1
+    assert article.get_absolute_url() == f"/2021/06/01/{article.slug}/"
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Jaysh al-Islam May Withdraw From Eastern Ghouta To Eastern Qalamun" in html
+    assert "Illustrative image." in html
+    assert "the district of Duma, towards the Eastern Qalamun region" in html
+    assert User.objects.get(username="editor").is_staff
+    assert Article.objects.published().count() >= 5
+    assert Article.objects.exclude(pk__in=Article.objects.published()).count() == 2
+
+
+def test_check_deploy_is_silent_with_production_settings():
+    env = {**os.environ, "DEBUG": "0", "HTTPS": "1", "ALLOWED_HOSTS": "news.example.com",
+           "SECRET_KEY": "k3v!" + "x9Qz" * 15}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,71 @@
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from newsroom.models import Article
+from tests.factories import ArticleFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@pytest.fixture
+def articles():
+    world = SectionFactory(name="World", slug="world")
+    live = ArticleFactory(headline="Live story", section=world, tags=[TagFactory(name="Rain")])
+    other = ArticleFactory(headline="Other section story")
+    ArticleFactory(headline="Draft story", status=Article.Status.DRAFT, published_at=None, section=world)
+    ArticleFactory(headline="Future story", published_at=timezone.now() + timedelta(days=1), section=world)
+    return live, other
+
+
+def test_rss_feed_lists_published_articles(client, articles):
+    response = client.get("/feeds/rss/")
+    assert response["Content-Type"].startswith("application/rss+xml")
+    items = ET.fromstring(response.content).findall("./channel/item")
+    titles = [item.findtext("title") for item in items]
+    assert titles == ["Other section story", "Live story"] or set(titles) == {"Live story", "Other section story"}
+    live = next(item for item in items if item.findtext("title") == "Live story")
+    assert live.findtext("link").endswith(articles[0].get_absolute_url())
+    assert live.findtext("category") == "Rain"
+
+
+def test_atom_feed_parses_and_carries_last_modified(client, articles):
+    response = client.get("/feeds/atom/")
+    feed = ET.fromstring(response.content)
+    assert {entry.findtext(f"{ATOM}title") for entry in feed.findall(f"{ATOM}entry")} == {
+        "Live story", "Other section story"}
+    assert response.has_header("Last-Modified")
+    again = client.get("/feeds/atom/", headers={"if-modified-since": response["Last-Modified"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_section_feeds_hold_only_that_section(client, articles, kind):
+    response = client.get(f"/section/world/{kind}/")
+    assert b"Live story" in response.content
+    assert b"Other section story" not in response.content
+    assert b"Draft story" not in response.content and b"Future story" not in response.content
+    ET.fromstring(response.content)
+    assert client.get(f"/section/nope/{kind}/").status_code == 404
+
+
+def test_sitemap_lists_published_articles_only(client, articles):
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    assert any("sitemap-articles.xml" in loc.text for loc in index.iter(f"{SITEMAP}loc"))
+    urls = ET.fromstring(client.get("/sitemap-articles.xml").content)
+    locations = [loc.text for loc in urls.iter(f"{SITEMAP}loc")]
+    assert any(loc.endswith(articles[0].get_absolute_url()) for loc in locations)
+    assert len(locations) == 2
+
+
+def test_news_sitemap_lists_only_the_last_two_days(client, articles):
+    ArticleFactory(headline="Old story", published_at=timezone.now() - timedelta(days=3))
+    tree = ET.fromstring(client.get("/news-sitemap.xml").content)
+    titles = {title.text for title in tree.iter(f"{NEWS}title")}
+    assert titles == {"Live story", "Other section story"}

@@ -1,0 +1,133 @@
+from datetime import UTC, datetime
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from newsroom.models import Article
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def story():
+    return ArticleFactory(
+        headline="Rivers rise in the north",
+        standfirst="Flood warnings for three towns.",
+        body="The river rose overnight.\n\nResidents were told to move cars.",
+        authors=[AuthorFactory(name="Ada Writer", slug="ada-writer")],
+        tags=[TagFactory(name="Weather", slug="weather")],
+        section=SectionFactory(name="Britain", slug="britain"),
+        lead_image_caption="The river at dawn.",
+        lead_image_credit="Photo: A. Snapper",
+    )
+
+
+def test_front_page_shows_lead_story_latest_and_section_blocks(client, story):
+    older = ArticleFactory(headline="Older news", published_at=timezone.now() - timedelta(days=1))
+    ArticleFactory(headline="Secret draft", status=Article.Status.DRAFT, published_at=None)
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Rivers rise in the north" in html
+    assert 'class="lead-story' in html
+    assert "Older news" in html
+    assert f'id="section-{older.section.slug}"' in html
+    assert "Secret draft" not in html
+
+
+def test_front_page_is_paginated(client, settings):
+    for number in range(25):
+        ArticleFactory(headline=f"Story {number:02d}", published_at=timezone.now() - timedelta(hours=number + 1))
+    first = client.get("/").content.decode()
+    second = client.get("/?page=2").content.decode()
+    assert "Story 00" in first and "Story 24" not in first.split('class="block"')[1]
+    assert "Story 24" in second
+    assert 'rel="next"' in first
+    assert client.get("/?page=99").status_code == 404
+
+
+def test_article_page_shows_everything_a_reader_needs(client, story):
+    response = client.get(story.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ["Rivers rise in the north", "Flood warnings for three towns.", "Ada Writer",
+                 "The river rose overnight.", "Residents were told to move cars.", "Weather"]:
+        assert text in html
+    assert f'datetime="{story.published_at.isoformat()}' in html or "<time" in html
+
+
+def test_article_page_has_social_tags_and_news_article_json_ld(client, story):
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert '<meta property="og:title" content="Rivers rise in the north">' in html
+    assert '<meta name="twitter:card"' in html
+    assert f'<link rel="canonical" href="http://testserver{story.get_absolute_url()}">' in html
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "Rivers rise in the north"
+    assert data["author"][0]["name"] == "Ada Writer"
+
+
+def test_article_page_answers_conditional_get_with_304(client, story):
+    first = client.get(story.get_absolute_url())
+    assert first.has_header("ETag")
+    again = client.get(story.get_absolute_url(), headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304
+
+
+def test_lead_image_is_shown_with_alt_caption_and_credit(client, story):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 360), "navy").save(buffer, "JPEG")
+    story.lead_image = SimpleUploadedFile("river.jpg", buffer.getvalue(), "image/jpeg")
+    story.lead_image_alt = "A swollen river under grey sky"
+    story.save()
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert 'alt="A swollen river under grey sky"' in html
+    assert 'width="640" height="360"' in html
+    assert "The river at dawn." in html and "Photo: A. Snapper" in html
+
+
+def test_section_tag_and_author_pages_list_their_articles(client, story):
+    ArticleFactory(headline="Elsewhere entirely")
+    for url in ["/section/britain/", "/tags/weather/", "/authors/ada-writer/"]:
+        html = client.get(url).content.decode()
+        assert "Rivers rise in the north" in html, url
+        assert "Elsewhere entirely" not in html, url
+    assert "Writes about things." in client.get("/authors/ada-writer/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/section/nope/", "/tags/nope/", "/authors/nope/", "/2021/13/01/x/", "/no/such/page/"])
+def test_unknown_pages_are_friendly_404s(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert b"find that page" in response.content
+
+
+def test_date_archives(client):
+    article = ArticleFactory(headline="June story", published_at=datetime(2021, 6, 1, 9, tzinfo=UTC))
+    ArticleFactory(headline="July story", published_at=datetime(2021, 7, 3, 9, tzinfo=UTC))
+    assert "June story" in client.get("/2021/").content.decode()
+    month = client.get("/2021/06/").content.decode()
+    assert "June story" in month and "July story" not in month
+    assert "June story" in client.get("/2021/06/01/").content.decode()
+    assert client.get("/2021/06/02/").status_code == 404
+    assert article.get_absolute_url().startswith("/2021/06/01/")
+
+
+def test_error_500_page_renders_without_context():
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong" in render_to_string("500.html")
+
+
+def test_pages_have_landmarks_and_skip_link(client, story):
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert 'href="#main"' in html and '<main id="main"' in html
+    assert "<header" in html and "<footer" in html and 'aria-label="Sections"' in html
