@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -116,6 +117,21 @@ class Article(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The discussion. comment_count is what the public sees everywhere; it is kept by the
+    # functions in comments/actions.py, in the same transaction as each change of status.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    comments_closed = models.BooleanField(
+        default=False, help_text="Closed discussions stay readable but take no new comments."
+    )
+    comments_close_after_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Close comments this many days after publication (0: never). "
+        "Empty: the site's default.",
+    )
+    premoderate_comments = models.BooleanField(
+        default=False, help_text="Every new comment waits for a moderator before it is shown."
+    )
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -145,6 +161,22 @@ class Article(models.Model):
     def was_updated(self):
         """Worth telling readers: changed more than a few minutes after it went out."""
         return bool(self.published_at) and self.updated_at - self.published_at > UPDATE_GRACE
+
+    @property
+    def comments_close_at(self):
+        days = self.comments_close_after_days
+        if days is None:
+            days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if not days or not self.published_at:
+            return None
+        return self.published_at + timedelta(days=days)
+
+    @property
+    def accepts_comments(self):
+        if self.comments_closed or not self.is_public:
+            return False
+        close_at = self.comments_close_at
+        return close_at is None or timezone.now() < close_at
 
     @cached_property
     def author_list(self):

@@ -160,6 +160,18 @@ SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 SITE_DESCRIPTION = "News, and the conversation around it."
 ARTICLES_PER_PAGE = 20
 
+# Comments (see README.md, "Comments").
+COMMENTS_ALLOW_GUESTS = env_flag("COMMENTS_ALLOW_GUESTS")
+# Days after publication when discussions close; 0 keeps them open. Articles can override.
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
+COMMENTS_MAX_LENGTH = 10_000
+COMMENTS_EDIT_WINDOW_MINUTES = 15
+COMMENTS_PER_PAGE = 50  # top-level threads per page; replies come with their thread
+COMMENTS_MAX_DEPTH = 8  # deeper replies continue on the comment's own page
+# (how many, seconds): a person may post at most this many comments in that window.
+COMMENTS_RATE_LIMITS = [(1, 10), (30, 3600)]
+COMMENTS_IP_RATE_LIMITS = [(5, 60), (120, 3600)]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -38,6 +38,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
+    path("comments/", include("comments.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,8 @@ from django.views.generic import (
     YearArchiveView,
 )
 
+from comments import thread
+from comments.forms import CommentForm
 from newsroom.models import Article, Author, Section, Tag
 from newsroom.search import search_articles
 
@@ -100,7 +102,20 @@ class ArticleView(ArticleDateMixin, DateDetailView):
         return super().get_queryset().select_related("section").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(structured_data=self.structured_data(), **kwargs)
+        article = self.object
+        return super().get_context_data(
+            structured_data=self.structured_data(),
+            discussion=thread.discussion(
+                article, sort=self.request.GET.get("sort"),
+                page_number=self.request.GET.get("page"), viewer=self.request.user,
+            ),
+            accepts_comments=article.accepts_comments,
+            comment_form=CommentForm(auto_id="new-comment-%s") if self.request.user.is_authenticated else None,
+            comment_url=thread.url_prefix(),
+            guests_allowed=settings.COMMENTS_ALLOW_GUESTS,
+            sorts=thread.SORT_LABELS,
+            **kwargs,
+        )
 
     def structured_data(self):
         """schema.org NewsArticle, for search engines and link previews."""

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from comments.demo import load_seed_discussion
 from newsroom.demo import articles as demo
 from newsroom.demo import seed
 from newsroom.models import Article, Author, Section, Tag, User
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 "lead_image_alt": "Drawing of dry hills under an evening sky",
             },
         )
+        load_seed_discussion(article, page.comments)
         if created:
             article.lead_image.save("eastern-qalamun.jpg", illustration(((120, 88, 70), (92, 74, 58), (140, 118, 86))))
             article.authors.set([author])

@@ -1,0 +1,60 @@
+"""The one place that changes the shape of comment trees.
+
+django-mptt takes no lock: two replies racing into one thread both compute their lft/rght from
+the same stale numbers, and two new top-level comments both take max(tree_id) + 1. Every write
+that adds, moves or renumbers nodes therefore runs inside `locked()`:
+
+- PostgreSQL: a transaction-level advisory lock keyed by the tree's id, so a reply waits only
+  for writers of its own thread; new threads share one key, so tree ids are handed out one at
+  a time.
+- SQLite: the database runs transactions as BEGIN IMMEDIATE (see settings), which takes the one
+  database write lock at the start, so writers already queue.
+
+Inside the lock, read the parent again before inserting under it: a copy read earlier may
+predate another writer's change to the thread. Comment.save() refuses to insert a node
+outside a lock, so a forgotten lock fails loudly in tests instead of corrupting a thread.
+"""
+
+import threading
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+# Advisory lock keys are two 32-bit integers: a namespace for this app, then the tree.
+LOCK_NAMESPACE = 0x636D  # "cm"
+NEW_TREE = 0  # tree ids start at 1, so 0 is free to mean "creating a new thread"
+
+_held = threading.local()
+
+
+def _keys():
+    if not hasattr(_held, "keys"):
+        _held.keys = []
+    return _held.keys
+
+
+@contextmanager
+def locked(tree_id=None):
+    """A transaction holding the write lock of one thread, or of thread creation (None)."""
+    key = NEW_TREE if tree_id is None else tree_id
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, key])
+        _keys().append(key)
+        try:
+            yield
+        finally:
+            _keys().remove(key)
+
+
+def holds_lock(tree_id=None):
+    return (NEW_TREE if tree_id is None else tree_id) in _keys()
+
+
+def rebuild(tree_id):
+    """Renumber one thread from its parent links (used by check_comment_trees --repair)."""
+    from comments.models import Comment
+
+    with locked(tree_id):
+        Comment.objects.partial_rebuild(tree_id)
