@@ -2,14 +2,36 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from newsroom.models import Article, Section
 
 FEED_SIZE = 30
+SLASH_NAMESPACE = "http://purl.org/rss/1.0/modules/slash/"
+
+
+class CommentCountMixin:
+    """Each entry carries its public comment count as <slash:comments>, the element feed
+    readers know, so the count in feeds is the one shown on the site."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:slash": SLASH_NAMESPACE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("slash:comments", str(item["comment_count"]))
+
+
+class RssWithComments(CommentCountMixin, Rss201rev2Feed):
+    pass
+
+
+class AtomWithComments(CommentCountMixin, Atom1Feed):
+    pass
 
 
 class LatestArticlesFeed(Feed):
+    feed_type = RssWithComments
     description = settings.SITE_DESCRIPTION
 
     def title(self, section=None):
@@ -44,9 +66,12 @@ class LatestArticlesFeed(Feed):
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]
 
+    def item_extra_kwargs(self, article):
+        return {"comment_count": article.comment_count}
+
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithComments
     subtitle = LatestArticlesFeed.description
 
 
@@ -56,5 +81,5 @@ class SectionFeed(LatestArticlesFeed):
 
 
 class SectionAtomFeed(SectionFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithComments
     subtitle = LatestArticlesFeed.description

@@ -3,6 +3,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from comments import actions, tree
+from comments.models import Comment
 from newsroom.models import Article, Author, Section, Tag, User
 
 
@@ -74,3 +76,18 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+
+def make_comment(article=None, *, parent=None, author=None, guest=False, guest_name="",
+                 body="A comment.", status=Comment.Status.PUBLISHED, **fields):
+    """A comment saved the way the site saves them: inside the thread's lock, count kept.
+    Written by a new reader unless an author is given or it is a guest's."""
+    article = article or (parent.article if parent else ArticleFactory())
+    if author is None and not (guest or guest_name):
+        author = UserFactory()
+    with tree.locked(parent.tree_id if parent else None):
+        if parent is not None:
+            parent.refresh_from_db()
+        comment = Comment(article=article, parent=parent, author=author, guest_name=guest_name,
+                          body=body, status=status, **fields)
+        return actions.save_new(comment)

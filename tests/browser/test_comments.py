@@ -1,0 +1,70 @@
+import pytest
+
+from comments.models import Comment
+from tests.factories import ArticleFactory, UserFactory, make_comment
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def no_flood_limits(settings):
+    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
+
+
+def sign_in(page, username, next_url):
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_reader_posts_replies_to_a_reply_edits_and_deletes(page):
+    article = ArticleFactory(headline="Bridge reopens")
+    olga = make_comment(article, author=UserFactory(display_name="Olga"), body="The bridge looks great.")
+    pavel = make_comment(parent=olga, author=UserFactory(display_name="Pavel"), body="It took long enough.")
+    UserFactory(username="rita", display_name="Rita")
+
+    sign_in(page, "rita", article.get_absolute_url())
+    page.wait_for_url(f"**{article.get_absolute_url()}")
+    page.get_by_label("Your comment").fill("Does it have a cycle lane?")
+    page.get_by_role("button", name="Post comment").click()
+    mine = Comment.objects.get(body="Does it have a cycle lane?")
+    assert "Rita" in box(page, mine).locator(".comment__meta").inner_text()
+
+    # Reply to Pavel's reply: the reply page, then back to the thread, nested under Pavel.
+    box(page, pavel).get_by_role("link", name="Reply").click()
+    page.get_by_label("Your comment").fill("Eleven years, to be exact.")
+    page.get_by_role("button", name="Post reply").click()
+    reply = Comment.objects.get(body="Eleven years, to be exact.")
+    nested = page.locator(f"#comment-{olga.pk} > ol.replies > #comment-{pavel.pk} > ol.replies > #comment-{reply.pk}")
+    assert nested.locator(".comment__body").inner_text().strip() == "Eleven years, to be exact."
+
+    # Edit it, then delete it.
+    box(page, reply).get_by_role("link", name="Edit").click()
+    page.get_by_label("Your comment").fill("Eleven years and two months, to be exact.")
+    page.get_by_role("button", name="Save").click()
+    assert "Eleven years and two months" in box(page, reply).inner_text()
+    assert "edited" in box(page, reply).locator(".comment__meta").inner_text()
+
+    box(page, reply).get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Delete comment").click()
+    page.get_by_text("Your comment was deleted.").wait_for()
+    assert page.get_by_text("Eleven years").count() == 0
+
+
+def box(page, comment):
+    """The comment's own text and actions, without the replies nested under it."""
+    return page.locator(f"#comment-{comment.pk} > .comment__box")
+
+
+def test_reader_collapses_a_thread(page):
+    article = ArticleFactory()
+    root = make_comment(article, body="Root of the thread")
+    make_comment(parent=root, body="A reply inside it")
+    page.goto(article.get_absolute_url())
+    reply = page.get_by_text("A reply inside it")
+    assert reply.is_visible()
+    page.locator(".thread summary").first.click()
+    assert not reply.is_visible()

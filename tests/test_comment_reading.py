@@ -1,0 +1,162 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from comments.models import Comment
+from tests.factories import ArticleFactory, UserFactory, make_comment
+
+pytestmark = pytest.mark.django_db
+
+
+def page_html(client, article, **params):
+    response = client.get(article.get_absolute_url(), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def comment_ids(html):
+    return [int(pk) for pk in re.findall(r'<li id="comment-(\d+)"', html)]
+
+
+@pytest.fixture
+def article():
+    return ArticleFactory()
+
+
+def test_replies_are_nested_under_the_comment_they_answer(client, article):
+    root = make_comment(article, author=UserFactory(display_name="Ann"), body="Top level")
+    reply = make_comment(parent=root, author=UserFactory(display_name="Ben"), body="Reply")
+    deeper = make_comment(parent=reply, guest=True, body="Guest reply")
+    html = page_html(client, article)
+
+    assert comment_ids(html) == [root.pk, reply.pk, deeper.pk]
+    # The reply's <li> sits in a list of replies inside the root's <li>, and so on down.
+    root_li = html.index(f'id="comment-{root.pk}"')
+    reply_li = html.index(f'id="comment-{reply.pk}"')
+    assert '<ol class="replies">' in html[root_li:reply_li]
+    assert "Ann" in html and "Ben" in html and "<b>Guest</b>" in html
+    assert f'href="/comments/{reply.pk}/reply/"' in html
+    assert f'href="#comment-{deeper.pk}"' in html
+    assert "3 comments" in html
+
+
+def test_comment_shows_relative_and_exact_time_and_edited_mark(client, article):
+    comment = make_comment(article, created_at=timezone.now() - timedelta(hours=3))
+    Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
+    html = page_html(client, article)
+    assert "3 hours ago" in html
+    assert f'title="{timezone.localtime(comment.created_at):%-d %B %Y, %H:%M}"' in html
+    assert "<span>edited</span>" in html
+
+
+@pytest.mark.parametrize("status", [Comment.Status.PENDING, Comment.Status.REMOVED,
+                                    Comment.Status.SPAM, Comment.Status.DELETED])
+def test_hidden_comments_without_replies_are_not_shown(client, article, status):
+    make_comment(article, body="Visible words")
+    make_comment(article, body="Hidden words", status=status)
+    html = page_html(client, article)
+    assert "Visible words" in html and "Hidden words" not in html
+    assert "1 comment" in html
+
+
+def test_removed_comment_with_replies_leaves_a_placeholder(client, article):
+    root = make_comment(article, body="Nasty words")
+    reply = make_comment(parent=root, body="A calm answer")
+    Comment.objects.filter(pk=root.pk).update(status=Comment.Status.REMOVED)
+    html = page_html(client, article)
+    assert "Nasty words" not in html
+    assert "This comment was removed by a moderator." in html
+    assert "A calm answer" in html
+    assert comment_ids(html) == [root.pk, reply.pk]
+
+
+def test_threads_can_be_sorted_oldest_newest_and_best(client, article):
+    now = timezone.now()
+    first = make_comment(article, body="first", created_at=now - timedelta(hours=3))
+    second = make_comment(article, body="second", created_at=now - timedelta(hours=2))
+    third = make_comment(article, body="third", created_at=now - timedelta(hours=1))
+    Comment.objects.filter(pk=second.pk).update(recommend_count=5)
+    assert comment_ids(page_html(client, article)) == [first.pk, second.pk, third.pk]
+    assert comment_ids(page_html(client, article, sort="newest")) == [third.pk, second.pk, first.pk]
+    assert comment_ids(page_html(client, article, sort="best"))[0] == second.pk
+    assert comment_ids(page_html(client, article, sort="nonsense")) == [first.pk, second.pk, third.pk]
+
+
+def test_top_level_threads_are_paged_with_a_more_comments_link(client, article, settings):
+    settings.COMMENTS_PER_PAGE = 2
+    roots = [make_comment(article, body=f"root {n}") for n in range(5)]
+    make_comment(parent=roots[0], body="reply comes with its thread")
+    html = page_html(client, article)
+    assert comment_ids(html)[:1] == [roots[0].pk]
+    assert "reply comes with its thread" in html
+    assert "More comments" in html and "page=2" in html
+    assert comment_ids(page_html(client, article, page=3)) == [roots[4].pk]
+    # Hostile paging falls back to a real page instead of failing.
+    for bad in ["99", "0", "x", "\x00"]:
+        assert client.get(article.get_absolute_url(), {"page": bad, "sort": bad}).status_code == 200
+
+
+def test_deep_replies_continue_on_the_comments_own_page(client, article, settings):
+    settings.COMMENTS_MAX_DEPTH = 3
+    chain = [make_comment(article, body="level 0")]
+    for level in range(1, 6):
+        chain.append(make_comment(parent=chain[-1], body=f"level {level}"))
+    html = page_html(client, article)
+    assert "level 3" in html and "level 4" not in html
+    assert f'href="/comments/{chain[3].pk}/">Continue this thread' in html
+
+    own = client.get(f"/comments/{chain[3].pk}/").content.decode()
+    assert "level 4" in own and "level 5" in own
+    # The comments above it are shown for context.
+    assert own.index("level 0") < own.index("level 3")
+
+
+def test_comment_page_shows_ancestors_and_whole_subtree(client, article):
+    root = make_comment(article, body="the root")
+    middle = make_comment(parent=root, body="the middle")
+    leaf = make_comment(parent=middle, body="the leaf")
+    make_comment(article, body="another thread")
+    html = client.get(f"/comments/{middle.pk}/").content.decode()
+    assert "the root" in html and "the middle" in html and "the leaf" in html
+    assert "another thread" not in html
+    assert comment_ids(html) == [middle.pk, leaf.pk]
+
+
+@pytest.mark.parametrize("url", ["/comments/999999/", "/comments/999999/reply/"])
+def test_unknown_comments_are_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_comments_on_unpublished_articles_are_404(client):
+    from newsroom.models import Article
+
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    comment = make_comment(draft)
+    assert client.get(f"/comments/{comment.pk}/").status_code == 404
+
+
+def test_hidden_comment_without_shown_replies_has_no_page(client, article):
+    comment = make_comment(article, status=Comment.Status.SPAM)
+    assert client.get(f"/comments/{comment.pk}/").status_code == 404
+
+
+def test_public_count_is_the_same_on_article_front_page_and_feeds(client, article):
+    for _ in range(3):
+        make_comment(article)
+    make_comment(article, status=Comment.Status.PENDING)
+    assert "3 comments" in page_html(client, article)
+    assert "3 comments" in client.get("/").content.decode()
+    assert b"<slash:comments>3</slash:comments>" in client.get("/feeds/rss/").content
+    assert b"<slash:comments>3</slash:comments>" in client.get("/feeds/atom/").content
+
+
+def test_anonymous_article_page_is_the_same_for_every_reader(client, article):
+    make_comment(article)
+    first = client.get(article.get_absolute_url())
+    client.cookies.clear()
+    second = client.get(article.get_absolute_url())
+    assert first.content == second.content
+    assert b"csrfmiddlewaretoken" not in first.content
+    assert "Set-Cookie" not in first.headers
