@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from newsroom import images
 from newsroom.text import render_markdown
 
 
@@ -146,6 +147,12 @@ class Article(models.Model):
             self.published_at = timezone.now()
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
+        if self.lead_image:
+            images.make_renditions(self.lead_image, self.lead_image_width)
+
+    @property
+    def lead_image_srcset(self):
+        return images.srcset(self.lead_image, self.lead_image_width)
 
     @property
     def state(self):

@@ -54,3 +54,8 @@ def news_sitemap(request):
         {"articles": articles, "base_url": request.build_absolute_uri("/")[:-1]},
         content_type="application/xml",
     )
+
+
+def robots_txt(request):
+    return render(request, "robots.txt", {"base_url": request.build_absolute_uri("/")[:-1]},
+                  content_type="text/plain")

@@ -69,3 +69,12 @@ def test_news_sitemap_lists_only_the_last_two_days(client, articles):
     tree = ET.fromstring(client.get("/news-sitemap.xml").content)
     titles = {title.text for title in tree.iter(f"{NEWS}title")}
     assert titles == {"Live story", "Other section story"}
+
+
+def test_robots_txt_points_to_both_sitemaps(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Sitemap: http://testserver/news-sitemap.xml" in text
+    assert "Disallow: /admin/" in text

@@ -91,6 +91,10 @@ def test_lead_image_is_shown_with_alt_caption_and_credit(client, story):
     html = client.get(story.get_absolute_url()).content.decode()
     assert 'alt="A swollen river under grey sky"' in html
     assert 'width="640" height="360"' in html
+    # A smaller copy for phones, offered beside the original.
+    small = story.lead_image.name.removesuffix(".jpg") + "-480w.jpg"
+    assert story.lead_image.storage.exists(small)
+    assert f"/media/{small} 480w, /media/{story.lead_image.name} 640w" in html
     assert "The river at dawn." in html and "Photo: A. Snapper" in html
 
 
