@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
-from newsroom import converters, feeds, views
+from newsroom import accounts, converters, feeds, views
 from newsroom.sitemaps import SITEMAPS, news_sitemap, robots_txt
 
 register_converter(converters.FourDigitYear, "yyyy")
@@ -40,6 +40,9 @@ urlpatterns = [
     path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("comments/", include("comments.urls")),
+    path("accounts/signup/", accounts.SignupView.as_view(), name="signup"),
+    path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
