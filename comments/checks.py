@@ -12,7 +12,8 @@ What a healthy tree looks like (django-mptt's nested sets, one tree per top-leve
 - every other node's parent is in the same tree, its (lft, rght) lies inside the parent's,
   its level is the parent's level + 1, and the parent is the innermost node whose numbers
   enclose it (the numbering says the same as the parent links);
-- rght - lft = 2 x descendants + 1 for every node, so there are no gaps and no overlaps;
+- rght - lft = 2 x descendants + 1 for every node, and a tree of n nodes uses each number
+  from 1 to 2n once: no gaps and no overlaps;
 - all nodes of a tree belong to one article.
 
 `repair()` fixes what the parent links can fix: each broken tree is renumbered from its parent
@@ -158,6 +159,7 @@ def check_tree(tree_id, nodes, report):
         )
         problem([], f"spans {len(articles)} articles ({spread})")
 
+    check_numbering(nodes, problem)
     lfts = [node[3] for node in nodes]
     open_nodes = []  # the nodes whose numbers enclose the one being looked at, innermost last
     for node in nodes:
@@ -186,6 +188,25 @@ def check_tree(tree_id, nodes, report):
                     problem([pk], f"numbered inside comment {enclosing}, but its parent is {parent_id}")
         if rght > lft:
             open_nodes.append(node)
+
+
+def check_numbering(nodes, problem):
+    """n nodes use each of the numbers 1 to 2n exactly once, as a lft or a rght."""
+    users = {}
+    for pk, _, _, lft, rght, _, _ in nodes:
+        users.setdefault(lft, []).append(f"{pk} (lft)")
+        users.setdefault(rght, []).append(f"{pk} (rght)")
+    shared = sorted(number for number, who in users.items() if len(who) > 1)
+    for number in shared[:SHOWN_PER_TREE]:
+        problem([], f"overlap: number {number} is used by comments {', '.join(users[number])}")
+    top = 2 * len(nodes)
+    missing = [number for number in range(1, top + 1) if number not in users]
+    if missing:
+        problem([], f"gap: {len(missing)} of the numbers 1-{top} are not used "
+                    f"({describe_ids(missing)})")
+    beyond = sorted(number for number in users if not 1 <= number <= top)
+    if beyond:
+        problem([], f"numbers outside 1-{top}: {describe_ids(beyond)}")
 
 
 def describe_ids(ids, shown=5):

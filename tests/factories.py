@@ -74,3 +74,25 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+
+def make_comment(article, *, parent=None, author=None, body="A comment.", status=None, **fields):
+    """One comment saved the way the site saves them (comments.actions.save_new, under the
+    thread's lock, parent re-read inside it), without the rate limits of post_comment."""
+    from comments import actions, tree
+    from comments.models import Comment
+
+    with tree.locked(parent.tree_id if parent else None):
+        if parent is not None:
+            parent.refresh_from_db()
+        return actions.save_new(Comment(
+            article=article, parent=parent, author=author, body=body,
+            status=status or Comment.Status.PUBLISHED, **fields,
+        ))
+
+
+def make_discussion(article, comments, *, seed=1, **shape):
+    """Many comments at once, through generate_content's bulk code (threads, max_depth)."""
+    from comments.generate import generate
+
+    return generate(comments=comments, seed=seed, into=article, **shape)
