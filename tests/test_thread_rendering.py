@@ -71,8 +71,9 @@ def test_names_are_escaped(discussion_data):
 def test_comment_page_renders_as_the_template_did(discussion_data, settings):
     settings.COMMENTS_MAX_DEPTH = 2
     article = discussion_data
+    users = viewers(article)
     for root in Comment.objects.filter(article=article, parent=None, rght__gt=10)[:5]:
-        for user in viewers(article)[:1]:
+        for user in users:
             item = thread.subtree(root, viewer=user)
             context = {"comment_url": "/comments/", "accepts_comments": True, "user": user}
             assert new_markup(item, **context) == old_markup(item, **context)
