@@ -37,7 +37,9 @@ PLACEHOLDERS = {
     Comment.Status.REMOVED: "This comment was removed by a moderator.",
 }
 HIDDEN_PLACEHOLDER = "This comment is not shown."
-# What the pages read of a comment (body, ip_address, guest_email stay in the database).
+# Columns the page never shows: left in the database.
+UNREAD_COLUMNS = ("body", "ip_address", "guest_email", "article")
+# What the pages read of a comment, into a Node.
 NODE_COLUMNS = (
     "id", "parent_id", "author_id", "guest_name", "body_html", "status", "created_at",
     "edited_at", "recommend_count", "lft", "rght", "tree_id", "level",
@@ -194,11 +196,11 @@ def nest(rows):
 
 
 def comment_nodes():
-    """The comments to read, in a queryset to filter and order; read_nodes() reads it."""
-    return Comment.objects.all()
+    return Comment.objects.select_related("author").defer(*UNREAD_COLUMNS)
 
 
 def read_nodes(queryset):
+    """The comments of a queryset (e.g. comment_nodes() filtered and ordered) as Nodes."""
     return [Node(*values) for values in queryset.values_list(*NODE_COLUMNS)]
 
 
