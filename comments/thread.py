@@ -1,19 +1,27 @@
 """Reading discussions: a page of threads in a fixed number of queries, whatever their size.
 
-Threads are read flat, in tree order (tree_id, lft), and turned into rows in one pass; the
-template loops once over the rows, with no recursion and no per-comment queries. Work that
-would otherwise be repeated per comment in the template (names, times, nesting markup) is done
-here in plain Python.
+Threads are read flat, in tree order (tree_id, lft), and turned into rows in one pass, with
+no recursion and no per-comment queries. Work that would otherwise be repeated per comment in
+the template (names, times, nesting markup) is done here in plain Python, and so is the
+comment markup itself (render_thread, used by comments/_thread.html through the
+{% comment_thread %} tag): a template loop costs ~0.1 ms per comment, more than the 40 ms a
+1,000-comment page may take (make bench). Comments are read as plain values into Node records,
+not model instances, for the same reason (a model instance costs ~20 us to build).
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape as escape_html
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
+from django.utils.dates import MONTHS
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from comments.models import Comment, Recommendation
 
@@ -31,6 +39,47 @@ PLACEHOLDERS = {
 HIDDEN_PLACEHOLDER = "This comment is not shown."
 # Columns the page never shows: left in the database.
 UNREAD_COLUMNS = ("body", "ip_address", "guest_email", "article")
+# What the pages read of a comment, into a Node.
+NODE_COLUMNS = (
+    "id", "parent_id", "author_id", "guest_name", "body_html", "status", "created_at",
+    "edited_at", "recommend_count", "lft", "rght", "tree_id", "level",
+    "author__display_name", "author__username",
+)
+PUBLISHED = Comment.Status.PUBLISHED.value
+
+
+class Node:
+    """A comment as the discussion pages read it: the attributes of Comment they use (pk,
+    body_html, edited_at, author_id, recommend_count, lft/rght/level, display_name,
+    is_visible...), built from one row of values."""
+
+    __slots__ = ("id", "parent_id", "author_id", "guest_name", "body_html", "status",
+                 "created_at", "edited_at", "recommend_count", "lft", "rght", "tree_id",
+                 "level", "display_name")
+
+    def __init__(self, id, parent_id, author_id, guest_name, body_html, status, created_at,
+                 edited_at, recommend_count, lft, rght, tree_id, level, author_display_name,
+                 author_username):
+        self.id, self.parent_id, self.author_id, self.guest_name = id, parent_id, author_id, guest_name
+        self.body_html, self.status, self.created_at, self.edited_at = body_html, status, created_at, edited_at
+        self.recommend_count, self.lft, self.rght = recommend_count, lft, rght
+        self.tree_id, self.level = tree_id, level
+        # Comment.display_name, without an author instance.
+        if author_id:
+            self.display_name = author_display_name or author_username
+        else:
+            self.display_name = guest_name or "Guest"
+
+    @property
+    def pk(self):
+        return self.id
+
+    @property
+    def is_visible(self):
+        return self.status == PUBLISHED
+
+    def __repr__(self):
+        return f"<Node {self.id} of tree {self.tree_id}>"
 
 
 @dataclass
@@ -72,16 +121,29 @@ def relative_time(then, now):
     return format_date(timezone.localtime(then), "j M Y")
 
 
-def make_row(node, *, depth, now, recommended=frozenset(), max_depth=None):
-    when = timezone.localtime(node.created_at)
+@lru_cache(maxsize=32)
+def month_names(language):
+    with translation.override(language):
+        return [""] + [str(MONTHS[number]) for number in range(1, 13)]
+
+
+def exact_time(when, months):
+    """format_date(when, "j F Y, H:i"), about 20 times faster."""
+    return f"{when.day} {months[when.month]} {when.year}, {when.hour:02d}:{when.minute:02d}"
+
+
+def make_row(node, *, depth, now, recommended=frozenset(), max_depth=None, zone=None, months=None):
+    when = node.created_at.astimezone(zone or timezone.get_current_timezone())
+    visible = node.is_visible
     return Row(
         comment=node, depth=depth, opens="",
         continue_thread=max_depth is not None and depth >= max_depth and node.rght - node.lft > 1,
         recommended=node.pk in recommended,
-        name=node.display_name if node.is_visible else "",
-        placeholder="" if node.is_visible else PLACEHOLDERS.get(node.status, HIDDEN_PLACEHOLDER),
-        exact_time=format_date(when, "j F Y, H:i"),
-        relative_time=relative_time(when, now),
+        name=node.display_name if visible else "",
+        placeholder="" if visible else PLACEHOLDERS.get(node.status, HIDDEN_PLACEHOLDER),
+        exact_time=exact_time(when, months or month_names(translation.get_language())),
+        # From the stored (UTC) time: subtracting times in one zone skips the offset lookups.
+        relative_time=relative_time(node.created_at, now),
         iso_time=when.isoformat(),
     )
 
@@ -100,9 +162,10 @@ def rows_for(nodes, *, top_level, max_depth, recommended=frozenset()):
             shows[node.pk] = True
             shows[node.parent_id] = True
     now = timezone.now()
+    zone, months = timezone.get_current_timezone(), month_names(translation.get_language())
     return [
         make_row(node, depth=node.level - top_level, now=now, recommended=recommended,
-                 max_depth=max_depth)
+                 max_depth=max_depth, zone=zone, months=months)
         for node in nodes
         if shows.get(node.pk)
     ]
@@ -136,6 +199,11 @@ def comment_nodes():
     return Comment.objects.select_related("author").defer(*UNREAD_COLUMNS)
 
 
+def read_nodes(queryset):
+    """The comments of a queryset (e.g. comment_nodes() filtered and ordered) as Nodes."""
+    return [Node(*values) for values in queryset.values_list(*NODE_COLUMNS)]
+
+
 @dataclass
 class Discussion:
     article: object
@@ -161,7 +229,7 @@ def discussion(article, *, sort=DEFAULT_SORT, page_number=1, viewer=None):
     )
     page = Paginator(roots, settings.COMMENTS_PER_PAGE).get_page(page_number)
     tree_ids = list(page.object_list)
-    nodes = list(
+    nodes = read_nodes(
         comment_nodes()
         .filter(article=article, tree_id__in=tree_ids, level__lte=settings.COMMENTS_MAX_DEPTH)
         .order_by("tree_id", "lft")
@@ -181,7 +249,7 @@ def discussion(article, *, sort=DEFAULT_SORT, page_number=1, viewer=None):
 
 def subtree(comment, *, viewer=None):
     """A comment's own page: the comment and everything under it (to a depth), as one thread."""
-    nodes = list(
+    nodes = read_nodes(
         comment_nodes()
         .filter(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght,
                 level__lte=comment.level + settings.COMMENTS_MAX_DEPTH)
@@ -227,3 +295,53 @@ def location(comment):
     page = earlier // settings.COMMENTS_PER_PAGE + 1
     query = f"?page={page}" if page > 1 else ""
     return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
+
+
+def render_thread(thread, *, comment_url, accepts_comments, user=None):
+    """The markup of one thread's rows (what comments/_thread.html shows), built in one pass.
+    Names and times are escaped here (html.escape: what django.utils.html.escape does,
+    without its lazy-string wrapper); bodies were sanitised when they were saved. iso_time
+    is digits and separators only."""
+    url = escape(comment_url)
+    signed_in = user is not None and user.is_authenticated
+    viewer_id = user.pk if signed_in else None
+    parts = []
+    add = parts.append
+    for row in thread.rows:
+        comment = row.comment
+        pk = comment.pk
+        link = f"{url}{pk}/"
+        add(row.opens)
+        if row.placeholder:
+            add(f'<li id="comment-{pk}" class="comment comment--gone">'
+                f'<p class="comment__placeholder">{escape_html(row.placeholder)}</p>')
+        else:
+            count = comment.recommend_count
+            add(f'<li id="comment-{pk}" class="comment"><article class="comment__box">\n'
+                f'<p class="comment__meta"><b>{escape_html(row.name)}</b> <a href="#comment-{pk}">'
+                f'<time datetime="{row.iso_time}" title="{escape_html(row.exact_time)}">'
+                f'{escape_html(row.relative_time)}</time></a>'
+                f'{" · <span>edited</span>" if comment.edited_at else ""}</p>\n'
+                f'<div class="comment__body">{comment.body_html}</div>\n<p class="comment__actions">')
+            if accepts_comments:
+                add(f'<a href="{link}reply/">Reply</a> ')
+            add(f'<a href="{link}">Link</a>')
+            if signed_in:
+                if comment.author_id == viewer_id:
+                    add(f' <a href="{link}edit/">Edit</a> <a href="{link}delete/">Delete</a>')
+                    if count:
+                        add(f" <span>{count} ♥</span>")
+                elif row.recommended:
+                    add(f' <button class="link-button" name="withdraw" value="{pk}" '
+                        f'aria-pressed="true">Recommended ♥ {count}</button>')
+                else:
+                    add(f' <button class="link-button" name="recommend" value="{pk}" '
+                        f'aria-pressed="false">Recommend{f" ♥ {count}" if count else ""}</button>')
+            elif count:
+                add(f" <span>{count} ♥</span>")
+            add("</p>\n</article>")
+        if row.continue_thread:
+            add(f'<a class="comment__more" href="{link}">Continue this thread →</a>')
+        add("\n")
+    add(thread.closing)
+    return mark_safe("".join(parts))

@@ -91,3 +91,10 @@ def make_comment(article=None, *, parent=None, author=None, guest=False, guest_n
         comment = Comment(article=article, parent=parent, author=author, guest_name=guest_name,
                           body=body, status=status, **fields)
         return actions.save_new(comment)
+
+
+def make_discussion(article, comments, *, seed=1, **shape):
+    """Many comments at once, through generate_content's bulk code (threads, max_depth)."""
+    from comments.generate import generate
+
+    return generate(comments=comments, seed=seed, into=article, **shape)

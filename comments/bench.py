@@ -1,0 +1,213 @@
+"""The comments benchmark behind `make bench` (`manage.py bench`).
+
+It measures, in a throw-away database of its own (never the developer's data):
+
+- the article page with 100, 1,000 and 10,000 comments, rendered in-process through
+  django.test.Client for an anonymous reader: median server time, SQL queries, and HTML bytes
+  per comment shown (the page's bytes less those of the same page without comments, divided
+  by the comments shown). Each discussion is shaped so that every comment is on the first
+  page (at most COMMENTS_PER_PAGE threads, no reply below COMMENTS_MAX_DEPTH): the full
+  thread is rendered, nothing is left for "more comments" or "continue this thread";
+- the median time of comments.actions.post_comment posting a reply into a 1,000-comment
+  thread when the comments table holds 10,000, then 100,000 comments.
+"""
+
+import statistics
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from comments import actions, checks
+from comments.generate import generate
+from comments.models import Comment
+from newsroom.models import User
+
+PAGE_TARGET_MS = 40  # for the 1,000-comment page
+QUERY_TARGET = 10  # at any size
+BYTES_TARGET = 700  # per comment
+GROWTH_TOLERANCE = 1.5  # reply time may not grow more than this from the smallest table
+PAGE_BUDGET_SECONDS = 8  # stop timing one page size after this long (at least 3 runs)
+WARM_UP_REPLIES = 5  # posted but not timed after each fill (caches, connection)
+
+
+@dataclass
+class PageResult:
+    comments: int
+    shown: int
+    median_ms: float
+    runs: int
+    queries: int
+    bytes_per_comment: float
+
+
+@dataclass
+class ReplyResult:
+    table_size: int
+    thread_size: int
+    median_ms: float
+    replies: int
+
+
+@contextmanager
+def throwaway_database(name="newsroom_bench"):
+    """Switch the default connection to a new, migrated database for the bench and drop it
+    afterwards: a temporary SQLite file, or a PostgreSQL database called `name`."""
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    saved = dict(test_settings)
+    folder = None
+    if connection.vendor == "sqlite":
+        folder = tempfile.TemporaryDirectory(prefix="newsroom-bench-")
+        test_settings["NAME"] = str(Path(folder.name) / "bench.sqlite3")
+    else:
+        test_settings["NAME"] = name
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield connection.settings_dict["NAME"]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        test_settings.clear()
+        test_settings.update(saved)
+        if folder is not None:
+            folder.cleanup()
+
+
+def bench_settings():
+    """What the bench runs under: no query logging, no rate limits (one person posts every
+    reply), static files without a manifest (no collectstatic needed)."""
+    return override_settings(
+        DEBUG=False,
+        COMMENTS_RATE_LIMITS=[],
+        COMMENTS_IP_RATE_LIMITS=[],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+
+
+def measure_page(client, url, runs):
+    client.get(url)  # warm up: templates compiled, connection open
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    query_count = len(queries)  # counted now: the log is emptied by the next request
+    times = []
+    deadline = time.perf_counter() + PAGE_BUDGET_SECONDS
+    while len(times) < runs and (len(times) < 3 or time.perf_counter() < deadline):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return response.content, query_count, statistics.median(times), len(times)
+
+
+def bench_pages(sizes, runs, seed, log):
+    settle()
+    client = Client(HTTP_HOST="localhost")
+    empty = generate(articles=1, seed=seed * 1000)
+    baseline, _, _, _ = measure_page(client, empty.articles[0].get_absolute_url(), 1)
+    results = []
+    for number, size in enumerate(sizes, 1):
+        made = generate(
+            articles=1, comments=size, seed=seed * 1000 + number,
+            threads=min(size, settings.COMMENTS_PER_PAGE), max_depth=settings.COMMENTS_MAX_DEPTH,
+        )
+        article = made.articles[0]
+        html, queries, median, done = measure_page(client, article.get_absolute_url(), runs)
+        shown = html.count(b'<li id="comment-')
+        per_comment = (len(html) - len(baseline)) / shown if shown else 0
+        results.append(PageResult(size, shown, median, done, queries, per_comment))
+        log(f"  page with {size} comments: {median:.1f} ms")
+    return results
+
+
+def bench_replies(table_sizes, thread_size, replies, seed, log):
+    """Replies into one thread of `thread_size` comments while the table grows."""
+    made = generate(articles=1, comments=thread_size, seed=seed * 1000 + 500, threads=1)
+    article = made.articles[0]
+    thread = list(Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
+                  .values_list("pk", flat=True))
+    author = User.objects.create(username="bench-replier", display_name="Bench Replier")
+    results, filler = [], 0
+    for table_size in table_sizes:
+        missing = table_size - Comment.objects.count()
+        if missing > 0:
+            filler += 1
+            started = time.perf_counter()
+            generate(articles=max(1, missing // 500), comments=missing,
+                     seed=seed * 1000 + 600 + filler)
+            log(f"  filled the table to {table_size} comments in {time.perf_counter() - started:.1f} s")
+            settle()
+        times = []
+        for number in range(-WARM_UP_REPLIES, replies):
+            parent = Comment.objects.get(pk=thread[(number * 7919) % len(thread)])
+            started = time.perf_counter()
+            actions.post_comment(article=article, parent=parent, author=author,
+                                 body=f"Bench reply {table_size}-{number}.",
+                                 ip_address="10.0.0.1")
+            if number >= 0:
+                times.append((time.perf_counter() - started) * 1000)
+        results.append(ReplyResult(Comment.objects.count(), thread_size, statistics.median(times),
+                                   replies))
+        log(f"  replies with {table_size} comments in the table: {statistics.median(times):.1f} ms")
+    return results
+
+
+def settle():
+    """After a bulk insert: fresh planner statistics, as autovacuum (PostgreSQL) or a
+    periodic ANALYZE (SQLite) would give a live site, so that the replies are timed against
+    the table as it would normally be, not in the minute after a mass import."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def mark(ok):
+    return "ok" if ok else "MISSED"
+
+
+def table(pages, replies, reference_size=1000):
+    lines = ["", "Article page, anonymous, rendered in-process (django.test.Client), every comment shown",
+             f"{'comments':>9} {'shown':>7} {'median ms':>10} {'runs':>5} {'queries':>8} "
+             f"{'bytes/comment':>14}   targets"]
+    for page in pages:
+        targets = [f"queries <= {QUERY_TARGET} {mark(page.queries <= QUERY_TARGET)}",
+                   f"bytes < {BYTES_TARGET} {mark(page.bytes_per_comment < BYTES_TARGET)}"]
+        if page.comments == reference_size:
+            targets.insert(0, f"< {PAGE_TARGET_MS} ms {mark(page.median_ms < PAGE_TARGET_MS)}")
+        lines.append(f"{page.comments:>9,} {page.shown:>7,} {page.median_ms:>10.1f} {page.runs:>5} "
+                     f"{page.queries:>8} {page.bytes_per_comment:>14.0f}   " + ", ".join(targets))
+    if replies:
+        lines += ["", f"Posting a reply (comments.actions.post_comment) into a "
+                      f"{replies[0].thread_size:,}-comment thread",
+                  f"{'table rows':>11} {'median ms':>10} {'replies':>8}   target: not growing with the table"]
+        first = replies[0].median_ms
+        for reply in replies:
+            growth = reply.median_ms / first if first else 1
+            lines.append(f"{reply.table_size:>11,} {reply.median_ms:>10.2f} {reply.replies:>8}   "
+                         f"x{growth:.2f} of the smallest table {mark(growth <= GROWTH_TOLERANCE)}")
+    return lines
+
+
+def run(*, sizes, reply_tables, thread_size, replies, runs, seed=1, log=print):
+    with bench_settings(), warnings.catch_warnings():
+        # WhiteNoise warns that STATIC_ROOT has not been collected: the bench needs no files.
+        warnings.filterwarnings("ignore", message="No directory at")
+        log(f"Database: {connection.vendor}")
+        # Replies first: they need the table to grow from small to large; the pages are then
+        # read from the full table, as on a live site.
+        reply_results = bench_replies(reply_tables, thread_size, replies, seed, log) if reply_tables else []
+        pages = bench_pages(sizes, runs, seed, log)
+        report = checks.check()
+        lines = table(pages, reply_results)
+        lines.append("")
+        lines.append(f"check_comment_trees on the bench data: "
+                     f"{'sound' if report.ok else 'BROKEN'} ({report.comments:,} comments, "
+                     f"{report.trees:,} trees)")
+    return pages, reply_results, report, lines

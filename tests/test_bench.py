@@ -1,0 +1,29 @@
+"""`make bench` still runs: the same command at tiny sizes (--quick), as a subprocess, in its
+own throw-away database."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_path):
+    env = dict(os.environ)
+    sqlite = not env.get("DATABASE_URL", "").startswith("postgres")
+    configured = tmp_path / "developer.sqlite3"
+    if sqlite:
+        env["DATABASE_URL"] = f"sqlite:///{configured}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--quick", "--database-name", "newsroom_bench_smoke"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Article page, anonymous" in out
+    assert "queries <= 10 ok" in out
+    assert "Posting a reply (comments.actions.post_comment) into a 50-comment thread" in out
+    assert "check_comment_trees on the bench data: sound" in out
+    if sqlite:
+        assert not configured.exists()  # the bench never opened the configured database

@@ -1,0 +1,66 @@
+"""The article page and a comment's own page are read in a fixed number of queries, whatever
+the size of the discussion (the discussions are made with generate_content's bulk code)."""
+
+import pytest
+
+from comments.models import Comment, Recommendation
+from newsroom.models import User
+from tests.factories import ArticleFactory, make_discussion
+
+pytestmark = pytest.mark.django_db
+
+# Article page: the article (with its section), its authors, its tags, the sections for the
+# navigation, then the discussion: count the threads, one page of threads, their comments.
+ARTICLE_PAGE_QUERIES = 7
+# Signed in: the session, the user, and which comments on the page they recommended.
+SIGNED_IN_EXTRA = 3
+# A comment's own page: the comment (with article and author), the sections, its replies,
+# the comments above it.
+COMMENT_PAGE_QUERIES = 4
+
+SIZES = [10, 100, 1000]
+
+
+@pytest.fixture(params=SIZES, ids=lambda size: f"{size}-comments")
+def discussion(request):
+    article = ArticleFactory()
+    make_discussion(article, request.param, seed=request.param)
+    return article
+
+
+@pytest.fixture(params=["anonymous", "signed-in"])
+def viewer(request, client, discussion):
+    """A reader: nobody, or a commenter in the discussion who recommended a few comments."""
+    if request.param == "anonymous":
+        return None
+    user = User.objects.get(pk=Comment.objects.filter(article=discussion).exclude(author=None)
+                            .values_list("author", flat=True).first())
+    for comment in Comment.objects.filter(article=discussion, status="published").exclude(author=user)[:5]:
+        Recommendation.objects.create(comment=comment, user=user)
+    client.force_login(user)
+    return user
+
+
+def expected(base, viewer):
+    return base + (SIGNED_IN_EXTRA if viewer else 0)
+
+
+def test_article_page(client, discussion, viewer, django_assert_num_queries):
+    with django_assert_num_queries(expected(ARTICLE_PAGE_QUERIES, viewer)):
+        response = client.get(discussion.get_absolute_url())
+    assert response.status_code == 200
+    shown = response.content.count(b'<li id="comment-')
+    assert shown >= min(10, Comment.objects.filter(article=discussion).count() // 2)
+    if viewer:
+        assert b'aria-pressed="true"' in response.content  # their recommendations
+
+
+def test_comment_page(client, discussion, viewer, django_assert_num_queries):
+    # The biggest thread's first reply with replies of its own: ancestors above, a subtree below.
+    root = Comment.objects.filter(article=discussion, parent=None).order_by("-rght").first()
+    comment = (Comment.objects.filter(tree_id=root.tree_id, level=1, status="published")
+               .order_by("lft").first() or root)
+    with django_assert_num_queries(expected(COMMENT_PAGE_QUERIES, viewer)):
+        response = client.get(f"/comments/{comment.pk}/")
+    assert response.status_code == 200
+    assert f'id="comment-{comment.pk}"'.encode() in response.content
