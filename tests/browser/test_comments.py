@@ -5,7 +5,7 @@ from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "plum-kettle-orbit-97"
 
 
 @pytest.fixture(autouse=True)
@@ -13,21 +13,21 @@ def no_flood_limits(settings):
     settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
 
 
-def sign_in(page, username, next_url):
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def test_reader_posts_replies_to_a_reply_edits_and_deletes(page):
+def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     article = ArticleFactory(headline="Bridge reopens")
     olga = make_comment(article, author=UserFactory(display_name="Olga"), body="The bridge looks great.")
     pavel = make_comment(parent=olga, author=UserFactory(display_name="Pavel"), body="It took long enough.")
-    UserFactory(username="rita", display_name="Rita")
 
-    sign_in(page, "rita", article.get_absolute_url())
-    page.wait_for_url(f"**{article.get_absolute_url()}")
+    # A new reader finds the discussion, creates an account from it, and comes back to it.
+    page.goto(article.get_absolute_url())
+    page.locator("#comments").get_by_role("link", name="create an account").click()
+    page.get_by_label("Username:").fill("rita")
+    page.get_by_label("Display name:").fill("Rita")
+    page.get_by_label("Email address:").fill("rita@example.com")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation:").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"**{article.get_absolute_url()}#comments")
     page.get_by_label("Your comment").fill("Does it have a cycle lane?")
     page.get_by_role("button", name="Post comment").click()
     mine = Comment.objects.get(body="Does it have a cycle lane?")
