@@ -146,6 +146,13 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         self.body_html = render_markdown(self.body)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The count belongs to comments.actions, which changes it in the database with
+            # each comment; a copy read before that must not write its stale number back.
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "comment_count"
+            ]
         super().save(*args, **kwargs)
         if self.lead_image:
             images.make_renditions(self.lead_image, self.lead_image_width)

@@ -160,3 +160,14 @@ def test_anonymous_article_page_is_the_same_for_every_reader(client, article):
     assert first.content == second.content
     assert b"csrfmiddlewaretoken" not in first.content
     assert "Set-Cookie" not in first.headers
+
+
+def test_saving_an_article_never_overwrites_its_comment_count(client, article):
+    stale_copy = type(article).objects.get(pk=article.pk)
+    make_comment(article)
+    make_comment(article)
+    stale_copy.headline = "Corrected headline"
+    stale_copy.save()
+    article.refresh_from_db()
+    assert article.headline == "Corrected headline"
+    assert article.comment_count == 2

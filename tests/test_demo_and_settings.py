@@ -36,6 +36,8 @@ def test_load_demo_is_safe_to_run_twice(client):
     assert "Jaysh al-Islam May Withdraw From Eastern Ghouta To Eastern Qalamun" in html
     assert "Illustrative image." in html
     assert "the district of Duma, towards the Eastern Qalamun region" in html
+    assert article.comment_count == article.comments.visible().count() > 30
+    assert f"{article.comment_count} comments" in html
     assert User.objects.get(username="editor").is_staff
     assert Article.objects.published().count() >= 5
     assert Article.objects.exclude(pk__in=Article.objects.published()).count() == 2
