@@ -2,10 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from newsroom.models import User
+from tests.browser.steps import PASSWORD, fill_sign_up_form
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "plum-kettle-orbit-97"
 
 
 def test_reader_signs_up_signs_out_and_signs_in_again(page):
@@ -14,12 +14,7 @@ def test_reader_signs_up_signs_out_and_signs_in_again(page):
     account_nav.get_by_role("link", name="Sign up").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign up")
-    page.get_by_label("Username:").fill("ada")
-    page.get_by_label("Display name:").fill("Ada Lovelace")
-    page.get_by_label("Email address:").fill("ada@example.com")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    fill_sign_up_form(page, "ada", "Ada Lovelace")
 
     expect(page.get_by_role("status")).to_contain_text("Welcome, Ada Lovelace.")
     expect(account_nav.get_by_role("link", name="Your account: Ada Lovelace")).to_be_visible()

@@ -1,12 +1,10 @@
 import pytest
 
 from comments.models import Comment
+from tests.browser.steps import fill_sign_up_form
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "plum-kettle-orbit-97"
-
 
 @pytest.fixture(autouse=True)
 def no_flood_limits(settings):
@@ -21,12 +19,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     # A new reader finds the discussion, creates an account from it, and comes back to it.
     page.goto(article.get_absolute_url())
     page.locator("#comments").get_by_role("link", name="create an account").click()
-    page.get_by_label("Username:").fill("rita")
-    page.get_by_label("Display name:").fill("Rita")
-    page.get_by_label("Email address:").fill("rita@example.com")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    fill_sign_up_form(page, "rita", "Rita")
     page.wait_for_url(f"**{article.get_absolute_url()}#comments")
     page.get_by_label("Your comment").fill("Does it have a cycle lane?")
     page.get_by_role("button", name="Post comment").click()
