@@ -27,6 +27,7 @@ DEFAULT_SORT = "oldest"
 PLACEHOLDERS = {
     Comment.Status.DELETED: "This comment was deleted by its author.",
     Comment.Status.REMOVED: "This comment was removed by a moderator.",
+    Comment.Status.FLAGGED: "This comment is hidden until a moderator has reviewed it.",
 }
 HIDDEN_PLACEHOLDER = "This comment is not shown."
 # Columns the page never shows: left in the database.

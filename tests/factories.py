@@ -74,3 +74,27 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+
+def make_comment(article, *, author=None, parent=None, body="A comment.", status="published", **fields):
+    """A comment saved the way the app saves them (under the tree lock, count kept), without
+    the posting rules and flood limits, for setting up a discussion quickly."""
+    from comments import actions, tree
+    from comments.models import Comment
+
+    with tree.locked(parent.tree_id if parent else None):
+        if parent is not None:
+            parent.refresh_from_db()
+        return actions.save_new(Comment(
+            article=article, parent=parent, author=author, body=body, status=status,
+            guest_name="" if author else "A guest", **fields,
+        ))
+
+
+def moderator(username="mod", **fields):
+    """A staff account in the Moderators group (made by the data migration)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
