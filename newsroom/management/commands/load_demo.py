@@ -92,11 +92,14 @@ class Command(BaseCommand):
                 "lead_image_alt": "Drawing of dry hills under an evening sky",
             },
         )
-        load_seed_discussion(article, page.comments)
         if created:
             article.lead_image.save("eastern-qalamun.jpg", illustration(((120, 88, 70), (92, 74, 58), (140, 118, 86))))
             article.authors.set([author])
             article.tags.set(self.tags(SEED_TAGS))
+        # After the image is saved: saving the article writes its comment_count as read here,
+        # so the discussion (which keeps the count in the database) comes last.
+        load_seed_discussion(article, page.comments)
+        article.refresh_from_db(fields=["comment_count"])
         return article
 
     def load_own_articles(self, sections, authors):
