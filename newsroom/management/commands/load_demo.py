@@ -6,6 +6,7 @@ Safe to run again: everything is looked up by slug or username first, nothing is
 import io
 from datetime import timedelta
 
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from comments.demo import load_seed_discussion
+from comments.demo import load_seed_discussion, moderate_seed_discussion
 from newsroom.demo import articles as demo
 from newsroom.demo import seed
 from newsroom.models import Article, Author, Section, Tag, User
@@ -26,11 +27,17 @@ SEED_STANDFIRST = (
 )
 SEED_TAGS = ["Syria", "Eastern Ghouta", "Jaysh al-Islam"]
 DEMO_PASSWORD = "newsroom-demo"
-# (username, display name, staff?, superuser?)
+# (username, display name, staff?, superuser?, groups)
 DEMO_ACCOUNTS = [
-    ("editor", "The Editor", True, True),
-    ("reader", "Demo Reader", False, False),
+    ("editor", "The Editor", True, True, []),
+    ("moderator", "The Moderator", True, False, ["Moderators"]),
+    ("reader", "Demo Reader", False, False, []),
 ]
+ROLES = {
+    "editor": "staff, can use /admin/",
+    "moderator": "in the Moderators group: moderates comments in /admin/ and on article pages",
+    "reader": "reader",
+}
 
 
 def illustration(colours, width=1200, height=675):
@@ -68,10 +75,10 @@ class Command(BaseCommand):
         article = self.load_seed_article(sections["middle-east"], authors["newsroom-staff"])
         self.load_own_articles(sections, authors)
         accounts = self.load_accounts()
+        moderate_seed_discussion(article, seed.load().comments, accounts["moderator"], accounts["reader"])
         self.stdout.write(self.style.SUCCESS(f"Demo content ready. Seed article: {article.get_absolute_url()}"))
-        for username, staff in accounts:
-            role = "staff, can use /admin/" if staff else "reader"
-            self.stdout.write(f"  sign in as {username!r} with password {DEMO_PASSWORD!r} ({role})")
+        for username in accounts:
+            self.stdout.write(f"  sign in as {username!r} with password {DEMO_PASSWORD!r} ({ROLES[username]})")
 
     def tags(self, names):
         return [Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0] for name in names]
@@ -130,8 +137,8 @@ class Command(BaseCommand):
             article.tags.set(self.tags(tag_names))
 
     def load_accounts(self):
-        accounts = []
-        for username, display_name, staff, superuser in DEMO_ACCOUNTS:
+        accounts = {}
+        for username, display_name, staff, superuser, groups in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"display_name": display_name, "is_staff": staff, "is_superuser": superuser,
@@ -140,5 +147,6 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            accounts.append((username, staff))
+                user.groups.set(Group.objects.filter(name__in=groups))
+            accounts[username] = user
         return accounts
