@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comments import ratelimit, tree
+from comments import ratelimit, rules, tree
 from comments.errors import CommentError, DiscussionClosed
-from comments.models import Comment, CommentRevision, Recommendation
+from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
 from newsroom.models import Article
 from newsroom.text import render_comment, strip_nul
 
@@ -37,10 +37,12 @@ def set_status(comment, status):
     change_count(comment.article_id, int(comment.is_visible) - int(was_visible))
 
 
-def initial_status(article, author):
-    if author is None or article.premoderate_comments:
-        return Comment.Status.PENDING  # guests are always held for a moderator
-    return Comment.Status.PUBLISHED
+def hold(comment, why, status_before=""):
+    """Record why the site's own rules (not a moderator) sent a comment to the pending queue."""
+    ModerationLog.objects.create(
+        comment=comment, action=ModerationLog.Action.HOLD, note=why,
+        status_before=status_before, status_after=Comment.Status.PENDING,
+    )
 
 
 def post_comment(*, article, body, author=None, guest_name="", guest_email="", parent=None,
@@ -52,8 +54,9 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
         raise DiscussionClosed("Comments on this article are closed.")
     if author is None and not settings.COMMENTS_ALLOW_GUESTS:
         raise DiscussionClosed("Please sign in to comment.")
-    if author is not None and not author.is_active:
-        raise DiscussionClosed("This account cannot post comments.")
+    person = rules.standing(author)
+    rules.check_author(author, person)
+    rules.check_words(body)
 
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
@@ -62,17 +65,21 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
                 raise CommentError("That comment belongs to another discussion.")
             if not parent.is_visible:
                 raise CommentError("You can't reply to this comment: it is no longer shown.")
+            if parent.replies_locked:
+                raise DiscussionClosed("A moderator has closed replies to this comment.")
         duplicate = find_duplicate(article, body, author, guest_name, ip_address, parent)
         if duplicate:
             return duplicate
         if author is None or not author.is_staff:
             ratelimit.hit(author, ip_address)
+        status, why = rules.initial_status(article, author, body, person)
         comment = Comment(
             article=article, parent=parent, author=author, guest_name=guest_name.strip(),
-            guest_email=guest_email, body=body, status=initial_status(article, author),
-            ip_address=ip_address,
+            guest_email=guest_email, body=body, status=status, ip_address=ip_address,
         )
         save_new(comment)
+        if why:
+            hold(comment, why)
     return comment
 
 
@@ -106,6 +113,11 @@ def edit_comment(comment, user, body):
     body = strip_nul(body).strip()
     if body == comment.body:
         return comment
+    rules.check_words(body)
+    why = rules.edit_status(comment, body)
+    if why:
+        hold(comment, why, status_before=comment.status)
+        set_status(comment, Comment.Status.PENDING)
     CommentRevision.objects.create(
         comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
     )

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CommentsConfig(AppConfig):
     name = "comments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from comments import words  # noqa: F401  (connects the word lists' signals)

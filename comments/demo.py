@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils.text import slugify
 
-from comments import actions, tree
-from comments.models import Comment
+from comments import actions, moderation, tree, words
+from comments.models import Comment, Flag, ModerationLog, Word
 from newsroom.models import User
 
 FIRST_COMMENT_AFTER = timedelta(minutes=40)
@@ -41,3 +41,59 @@ def load_seed_discussion(article, seed_comments):
                 created_at=article.published_at + FIRST_COMMENT_AFTER + seed.number * BETWEEN_COMMENTS,
             ))
     return saved
+
+
+# What the demo moderator does to the seed discussion, by comment number on the page.
+REMOVALS = {
+    0: (ModerationLog.Reason.HATE, "Dehumanising slur against a people (“zio satanic slaves”)."),
+    27: (ModerationLog.Reason.VIOLENCE, "Says it is “necessary to eliminate” a group of people."),
+    30: (ModerationLog.Reason.VIOLENCE, "Calls to “kill them all”, and insults (“those bitches”)."),
+}
+PENDING = 33  # a guest's comment: guests always wait for a moderator
+FLAGGED = (29, Flag.Reason.ABUSE, "Calls people stupid.")
+SPAM = (
+    "Best Deals",
+    "Cheap replica watches and bags!!! 90% off today only, free shipping worldwide: "
+    "http://example.com/deals",
+)
+# Word lists to start from; moderators keep them in the admin.
+WORDS = [("zio", Word.Kind.BANNED), ("kill them all", Word.Kind.SUSPECT),
+         ("eliminate them", Word.Kind.SUSPECT), ("bitches", Word.Kind.SUSPECT)]
+
+
+def moderate_seed_discussion(article, seed_comments, moderator, reader):
+    """A moderator's first pass over the seed discussion, so every queue has something in it.
+    Safe to run again: comments a moderator already decided about are left alone."""
+    by_number = {}
+    for seed in seed_comments:
+        found = Comment.objects.filter(article=article, body=seed.body).order_by("pk").first()
+        if found:
+            by_number[seed.number] = found
+    for number, (reason, note) in REMOVALS.items():
+        comment = by_number.get(number)
+        if comment and comment.reviewed_at is None:
+            moderation.decide(comment, "remove", moderator, reason=reason, note=note)
+    pending = by_number.get(PENDING)
+    if pending and pending.status == Comment.Status.PUBLISHED and pending.reviewed_at is None \
+            and not pending.moderation_log.exists():
+        actions.hold(pending, "Guest comments always wait for a moderator.", status_before=pending.status)
+        actions.set_status(pending, Comment.Status.PENDING)
+    number, reason, note = FLAGGED
+    flagged = by_number.get(number)
+    if flagged and not Flag.objects.filter(comment=flagged, user=reader).exists():
+        moderation.flag(flagged, reader, reason, note)
+    add_spam(article, moderator)
+    for text, kind in WORDS:
+        Word.objects.get_or_create(normalised=words.normalise(text), defaults={"text": text, "kind": kind})
+
+
+def add_spam(article, moderator):
+    name, body = SPAM
+    if Comment.objects.filter(article=article, guest_name=name).exists():
+        return
+    with tree.locked(None):
+        comment = actions.save_new(Comment(
+            article=article, guest_name=name, body=body, status=Comment.Status.PENDING,
+            ip_address="203.0.113.7", created_at=article.published_at + timedelta(days=1),
+        ))
+    moderation.decide(comment, "spam", moderator)

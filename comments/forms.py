@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from comments.models import Flag, ModerationLog
+
 
 class CommentForm(forms.Form):
     body = forms.CharField(
@@ -27,3 +29,38 @@ class GuestCommentForm(CommentForm):
 
 class EditForm(forms.Form):
     body = CommentForm.base_fields["body"]
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with this comment?",
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose a reason.",
+                        "invalid_choice": "Please choose one of the reasons."},
+    )
+    note = forms.CharField(
+        label="Anything a moderator should know? (needed for “Other”)",
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Flag.Reason.OTHER and not data.get("note", "").strip():
+            self.add_error("note", "Please say what is wrong with the comment.")
+        return data
+
+
+class RemoveForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is it removed?", choices=[("", "Choose a reason…"), *ModerationLog.Reason.choices],
+        error_messages={"required": "Please choose a reason."},
+    )
+    note = forms.CharField(label="Note for the moderation log", required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == ModerationLog.Reason.OTHER and not data.get("note", "").strip():
+            self.add_error("note", "Please say what the reason is.")
+        return data

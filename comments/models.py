@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ class Comment(MPTTModel):
         REMOVED = "removed", "Removed"
         SPAM = "spam", "Spam"
         DELETED = "deleted", "Deleted by its author"
+        FLAGGED = "flagged", "Hidden after flags"
 
     article = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE, related_name="comments")
     parent = TreeForeignKey(
@@ -40,6 +42,16 @@ class Comment(MPTTModel):
     edited_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     recommend_count = models.PositiveIntegerField(default=0)
+    # Moderation (comments/moderation.py). Readers' flags are counted here so the admin's
+    # queues need no join; once a moderator has decided (reviewed_at), flags no longer hide it.
+    flag_count = models.PositiveIntegerField(default=0, editable=False)
+    reviewed_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When a moderator last decided about this comment; their decision is final.",
+    )
+    replies_locked = models.BooleanField(
+        default=False, editable=False, help_text="A moderator closed replies under this comment."
+    )
 
     objects = CommentManager()
 
@@ -53,7 +65,10 @@ class Comment(MPTTModel):
             models.Index(fields=["article", "parent", "created_at"], name="comment_roots_by_time"),
             models.Index(fields=["tree_id", "lft"], name="comment_tree_order"),
             models.Index(fields=["status", "created_at"], name="comment_status_time"),
+            models.Index(fields=["-flag_count", "-created_at"], name="comment_flagged",
+                         condition=models.Q(flag_count__gt=0)),
         ]
+        permissions = [("moderate_comment", "Can moderate comments")]
 
     def __str__(self):
         return f"Comment {self.pk} by {self.display_name}"
@@ -109,3 +124,150 @@ class Recommendation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["comment", "user"], name="one_recommendation_per_person")
         ]
+
+
+class Flag(models.Model):
+    """A reader's report that a comment breaks the rules; one per person and comment."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abuse or harassment"
+        HATE = "hate", "Hate"
+        OFF_TOPIC = "off-topic", "Off-topic"
+        OTHER = "other", "Other (please say what)"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=10, choices=Reason)
+    note = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="one_flag_per_person")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} flag on comment {self.comment_id}"
+
+
+class ModerationLog(models.Model):
+    """Every decision about a comment: who (nobody for the site's own rules), when, what, why."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REMOVE = "remove", "Removed"
+        SPAM = "spam", "Marked as spam"
+        RESTORE = "restore", "Restored"
+        LOCK = "lock", "Locked replies"
+        UNLOCK = "unlock", "Unlocked replies"
+        HOLD = "hold", "Held for review"  # automatic, when it was posted or edited
+        HIDE = "hide", "Hidden after flags"  # automatic, at the flag threshold
+
+    class Reason(models.TextChoices):
+        HATE = "hate", "Hate or dehumanising language"
+        VIOLENCE = "violence", "Threats or calls to violence"
+        ABUSE = "abuse", "Abuse or harassment"
+        SPAM = "spam", "Spam"
+        OFF_TOPIC = "off-topic", "Off-topic"
+        PRIVACY = "privacy", "Personal information"
+        OTHER = "other", "Other (say what in the note)"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="moderation_log")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="Empty when the site's own rules decided.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=10, choices=Action)
+    reason = models.CharField(max_length=10, choices=Reason, blank=True)
+    note = models.TextField(blank=True)
+    status_before = models.CharField(max_length=10, choices=Comment.Status, blank=True)
+    status_after = models.CharField(max_length=10, choices=Comment.Status, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "moderation log entry"
+        verbose_name_plural = "moderation log"
+
+    def __str__(self):
+        return f"{self.get_action_display()}: comment {self.comment_id}"
+
+    @property
+    def why(self):
+        reason = self.get_reason_display() if self.reason else ""
+        return " — ".join(part for part in (reason, self.note) if part)
+
+
+class Word(models.Model):
+    """A word or phrase on one of the lists that screen new comments (comments/words.py)."""
+
+    class Kind(models.TextChoices):
+        BANNED = "banned", "Banned: the comment is refused"
+        SUSPECT = "suspect", "Suspect: the comment waits for a moderator"
+
+    text = models.CharField(
+        "word or phrase", max_length=100,
+        help_text="Matched as whole words, ignoring case: “kill” does not match “skill”.",
+    )
+    # What is matched: lower case, words separated by single spaces (words.normalise).
+    normalised = models.CharField(max_length=100, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["kind", "normalised"]
+
+    def __str__(self):
+        return self.text
+
+    def clean(self):
+        from comments.words import normalise
+
+        self.normalised = normalise(self.text)
+        if not self.normalised:
+            raise ValidationError({"text": "Write at least one letter or digit."})
+        same = Word.objects.filter(normalised=self.normalised).exclude(pk=self.pk).first()
+        if same:
+            raise ValidationError({"text": f"“{same.text}” is already on the {same.kind} list."})
+
+    def save(self, *args, **kwargs):
+        from comments.words import normalise
+
+        self.normalised = normalise(self.text)
+        super().save(*args, **kwargs)
+
+
+class Commenter(models.Model):
+    """What moderators decided about one person: ban, suspension, pre-moderation or trust."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+        related_name="commenter",
+    )
+    banned = models.BooleanField(default=False, help_text="Cannot post comments at all.")
+    suspended_until = models.DateTimeField(
+        null=True, blank=True, help_text="Cannot post comments until then."
+    )
+    premoderate = models.BooleanField(
+        "always pre-moderate", default=False,
+        help_text="Every comment from this person waits for a moderator.",
+    )
+    trusted = models.BooleanField(
+        default=False, help_text="Skips pre-moderation (of articles, and of new accounts)."
+    )
+    note = models.TextField(blank=True, help_text="Why; seen by moderators only.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return str(self.user)
+
+    def clean(self):
+        if self.trusted and (self.banned or self.premoderate):
+            raise ValidationError("A trusted person cannot also be banned or pre-moderated.")
+
+    @property
+    def is_suspended(self):
+        return self.suspended_until is not None and self.suspended_until > timezone.now()

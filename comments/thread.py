@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.dates import MONTHS
 from django.utils.html import escape
+from django.template.defaultfilters import pluralize
 from django.utils.safestring import mark_safe
 
 from comments.models import Comment, Recommendation
@@ -35,34 +36,34 @@ DEFAULT_SORT = "oldest"
 PLACEHOLDERS = {
     Comment.Status.DELETED: "This comment was deleted by its author.",
     Comment.Status.REMOVED: "This comment was removed by a moderator.",
+    Comment.Status.FLAGGED: "This comment is hidden until a moderator has reviewed it.",
 }
 HIDDEN_PLACEHOLDER = "This comment is not shown."
-# Columns the page never shows: left in the database.
-UNREAD_COLUMNS = ("body", "ip_address", "guest_email", "article")
 # What the pages read of a comment, into a Node.
 NODE_COLUMNS = (
     "id", "parent_id", "author_id", "guest_name", "body_html", "status", "created_at",
-    "edited_at", "recommend_count", "lft", "rght", "tree_id", "level",
-    "author__display_name", "author__username",
+    "edited_at", "recommend_count", "flag_count", "replies_locked", "lft", "rght", "tree_id",
+    "level", "author__display_name", "author__username",
 )
 PUBLISHED = Comment.Status.PUBLISHED.value
 
 
 class Node:
     """A comment as the discussion pages read it: the attributes of Comment they use (pk,
-    body_html, edited_at, author_id, recommend_count, lft/rght/level, display_name,
-    is_visible...), built from one row of values."""
+    body_html, edited_at, author_id, recommend_count, flag_count, replies_locked,
+    lft/rght/level, display_name, is_visible...), built from one row of values."""
 
     __slots__ = ("id", "parent_id", "author_id", "guest_name", "body_html", "status",
-                 "created_at", "edited_at", "recommend_count", "lft", "rght", "tree_id",
-                 "level", "display_name")
+                 "created_at", "edited_at", "recommend_count", "flag_count", "replies_locked",
+                 "lft", "rght", "tree_id", "level", "display_name")
 
     def __init__(self, id, parent_id, author_id, guest_name, body_html, status, created_at,
-                 edited_at, recommend_count, lft, rght, tree_id, level, author_display_name,
-                 author_username):
+                 edited_at, recommend_count, flag_count, replies_locked, lft, rght, tree_id,
+                 level, author_display_name, author_username):
         self.id, self.parent_id, self.author_id, self.guest_name = id, parent_id, author_id, guest_name
         self.body_html, self.status, self.created_at, self.edited_at = body_html, status, created_at, edited_at
-        self.recommend_count, self.lft, self.rght = recommend_count, lft, rght
+        self.recommend_count, self.flag_count = recommend_count, flag_count
+        self.replies_locked, self.lft, self.rght = replies_locked, lft, rght
         self.tree_id, self.level = tree_id, level
         # Comment.display_name, without an author instance.
         if author_id:
@@ -195,13 +196,10 @@ def nest(rows):
     return "</li>" + "</ol></li>" * previous
 
 
-def comment_nodes():
-    return Comment.objects.select_related("author").defer(*UNREAD_COLUMNS)
-
-
-def read_nodes(queryset):
-    """The comments of a queryset (e.g. comment_nodes() filtered and ordered) as Nodes."""
-    return [Node(*values) for values in queryset.values_list(*NODE_COLUMNS)]
+def read_nodes(**comment_filter):
+    """The comments matching the filter, in tree order, as Nodes."""
+    rows = Comment.objects.filter(**comment_filter).order_by("tree_id", "lft")
+    return [Node(*values) for values in rows.values_list(*NODE_COLUMNS)]
 
 
 @dataclass
@@ -229,11 +227,7 @@ def discussion(article, *, sort=DEFAULT_SORT, page_number=1, viewer=None):
     )
     page = Paginator(roots, settings.COMMENTS_PER_PAGE).get_page(page_number)
     tree_ids = list(page.object_list)
-    nodes = read_nodes(
-        comment_nodes()
-        .filter(article=article, tree_id__in=tree_ids, level__lte=settings.COMMENTS_MAX_DEPTH)
-        .order_by("tree_id", "lft")
-    )
+    nodes = read_nodes(article=article, tree_id__in=tree_ids, level__lte=settings.COMMENTS_MAX_DEPTH)
     recommended = recommended_by(viewer, comment__article=article) if nodes else frozenset()
     by_tree = {tree_id: [] for tree_id in tree_ids}
     for node in nodes:
@@ -249,12 +243,8 @@ def discussion(article, *, sort=DEFAULT_SORT, page_number=1, viewer=None):
 
 def subtree(comment, *, viewer=None):
     """A comment's own page: the comment and everything under it (to a depth), as one thread."""
-    nodes = read_nodes(
-        comment_nodes()
-        .filter(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght,
-                level__lte=comment.level + settings.COMMENTS_MAX_DEPTH)
-        .order_by("lft")
-    )
+    nodes = read_nodes(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght,
+                       level__lte=comment.level + settings.COMMENTS_MAX_DEPTH)
     rows = rows_for(nodes, top_level=comment.level, max_depth=settings.COMMENTS_MAX_DEPTH,
                     recommended=recommended_by(viewer, comment__tree_id=comment.tree_id))
     return Thread(rows=rows, closing=nest(rows)) if rows else None
@@ -297,7 +287,7 @@ def location(comment):
     return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
-def render_thread(thread, *, comment_url, accepts_comments, user=None):
+def render_thread(thread, *, comment_url, accepts_comments, user=None, moderator=False):
     """The markup of one thread's rows (what comments/_thread.html shows), built in one pass.
     Names and times are escaped here (html.escape: what django.utils.html.escape does,
     without its lazy-string wrapper); bodies were sanitised when they were saved. iso_time
@@ -323,9 +313,9 @@ def render_thread(thread, *, comment_url, accepts_comments, user=None):
                 f'{escape_html(row.relative_time)}</time></a>'
                 f'{" · <span>edited</span>" if comment.edited_at else ""}</p>\n'
                 f'<div class="comment__body">{comment.body_html}</div>\n<p class="comment__actions">')
-            if accepts_comments:
+            if accepts_comments and not comment.replies_locked:
                 add(f'<a href="{link}reply/">Reply</a> ')
-            add(f'<a href="{link}">Link</a>')
+            add(f'<a href="{link}">Link</a> <a href="{link}flag/" rel="nofollow">Flag</a>')
             if signed_in:
                 if comment.author_id == viewer_id:
                     add(f' <a href="{link}edit/">Edit</a> <a href="{link}delete/">Delete</a>')
@@ -339,9 +329,24 @@ def render_thread(thread, *, comment_url, accepts_comments, user=None):
                         f'aria-pressed="false">Recommend{f" ♥ {count}" if count else ""}</button>')
             elif count:
                 add(f" <span>{count} ♥</span>")
+            if moderator:
+                add(moderation_buttons(comment, f"{url}moderate/"))
             add("</p>\n</article>")
         if row.continue_thread:
             add(f'<a class="comment__more" href="{link}">Continue this thread →</a>')
         add("\n")
     add(thread.closing)
     return mark_safe("".join(parts))
+
+
+def moderation_buttons(comment, action):
+    """Staff controls beside a comment; they post with the one form around the discussion."""
+    pk, flags = comment.pk, comment.flag_count
+    lock = ("unlock", "Unlock replies") if comment.replies_locked else ("lock", "Lock replies")
+    return (
+        f' <span class="comment__moderate">'
+        f'<button class="link-button" formaction="{action}" name="approve" value="{pk}">Approve</button> '
+        f'<button class="link-button" formaction="{action}" name="remove" value="{pk}">Remove</button> '
+        f'<button class="link-button" formaction="{action}" name="{lock[0]}" value="{pk}">{lock[1]}</button>'
+        f'{f" <span>{flags} flag{pluralize(flags)}</span>" if flags else ""}</span>'
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views
+from comments import moderation_views, views
 
 app_name = "comments"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/flag/", moderation_views.flag, name="flag"),
+    path("<int:pk>/in-context/", moderation_views.in_context, name="in_context"),
+    path("moderate/", moderation_views.moderate, name="moderate"),
 ]

@@ -78,6 +78,9 @@ def reply(request, pk):
     parent = public_comment(pk)
     if not parent.is_visible:
         raise Http404("This comment is no longer shown.")
+    if parent.replies_locked:
+        return render(request, "comments/error.html",
+                      {"message": "A moderator has closed replies to this comment."}, status=403)
     return post_page(request, parent.article, parent)
 
 
@@ -111,8 +114,14 @@ def edit(request, pk):
         return redirect(thread.location(comment))
     form = EditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        actions.edit_comment(comment, request.user, form.cleaned_data["body"])
-        return redirect(thread.location(comment))
+        try:
+            comment = actions.edit_comment(comment, request.user, form.cleaned_data["body"])
+        except CommentError as error:
+            form.add_error(None, error.message)
+        else:
+            if not comment.is_visible:
+                messages.info(request, "Your comment will appear again once a moderator has approved it.")
+            return redirect(thread.location(comment))
     return render(request, "comments/edit.html", {"comment": comment, "form": form},
                   status=400 if form.errors else 200)
 

@@ -34,6 +34,12 @@ def test_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests make many accounts; the real hasher's deliberate slowness (~0.3 s each) adds up."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     from django.core.cache import cache
 

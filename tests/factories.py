@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from comments import actions, tree
 from comments.models import Comment
+from comments.permissions import moderators_group
 from newsroom.models import Article, Author, Section, Tag, User
 
 
@@ -78,13 +79,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
             self.tags.set(extracted)
 
 
-def make_comment(article=None, *, parent=None, author=None, guest=False, guest_name="",
-                 body="A comment.", status=Comment.Status.PUBLISHED, **fields):
-    """A comment saved the way the site saves them: inside the thread's lock, count kept.
-    Written by a new reader unless an author is given or it is a guest's."""
-    article = article or (parent.article if parent else ArticleFactory())
-    if author is None and not (guest or guest_name):
-        author = UserFactory()
+def make_comment(article=None, *, parent=None, author=None, guest_name="", body="A comment.",
+                 status=Comment.Status.PUBLISHED, **fields):
+    """A comment saved the way the site saves them (inside the thread's lock, count kept),
+    without the posting rules and flood limits. Without an author it is a guest's."""
+    article = article or parent.article
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
             parent.refresh_from_db()
@@ -98,3 +97,9 @@ def make_discussion(article, comments, *, seed=1, **shape):
     from comments.generate import generate
 
     return generate(comments=comments, seed=seed, into=article, **shape)
+
+def moderator(username="mod", **fields):
+    """A staff account in the Moderators group (made by the data migration)."""
+    user = UserFactory(username=username, is_staff=True, **fields)
+    user.groups.add(moderators_group())
+    return user

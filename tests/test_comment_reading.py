@@ -28,7 +28,7 @@ def article():
 def test_replies_are_nested_under_the_comment_they_answer(client, article):
     root = make_comment(article, author=UserFactory(display_name="Ann"), body="Top level")
     reply = make_comment(parent=root, author=UserFactory(display_name="Ben"), body="Reply")
-    deeper = make_comment(parent=reply, guest=True, body="Guest reply")
+    deeper = make_comment(parent=reply, body="Guest reply")
     html = page_html(client, article)
 
     assert comment_ids(html) == [root.pk, reply.pk, deeper.pk]

@@ -14,4 +14,5 @@ def comment_thread(context, thread):
         comment_url=context.get("comment_url", ""),
         accepts_comments=context.get("accepts_comments"),
         user=context.get("user"),
+        moderator=context.get("moderator", False),
     )

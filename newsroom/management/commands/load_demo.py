@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from comments.demo import load_seed_discussion
+from comments.demo import load_seed_discussion, moderate_seed_discussion
+from comments.permissions import moderators_group
 from newsroom.demo import articles as demo
 from newsroom.demo import seed
 from newsroom.models import Article, Author, Section, Tag, User
@@ -26,11 +27,17 @@ SEED_STANDFIRST = (
 )
 SEED_TAGS = ["Syria", "Eastern Ghouta", "Jaysh al-Islam"]
 DEMO_PASSWORD = "newsroom-demo"
-# (username, display name, staff?, superuser?)
+# (username, display name, staff?, superuser?, moderator?)
 DEMO_ACCOUNTS = [
-    ("editor", "The Editor", True, True),
-    ("reader", "Demo Reader", False, False),
+    ("editor", "The Editor", True, True, False),
+    ("moderator", "The Moderator", True, False, True),
+    ("reader", "Demo Reader", False, False, False),
 ]
+ROLES = {
+    "editor": "staff, can use /admin/",
+    "moderator": "in the Moderators group: moderates comments in /admin/ and on article pages",
+    "reader": "reader",
+}
 
 
 def illustration(colours, width=1200, height=675):
@@ -68,10 +75,10 @@ class Command(BaseCommand):
         article = self.load_seed_article(sections["middle-east"], authors["newsroom-staff"])
         self.load_own_articles(sections, authors)
         accounts = self.load_accounts()
+        moderate_seed_discussion(article, seed.load().comments, accounts["moderator"], accounts["reader"])
         self.stdout.write(self.style.SUCCESS(f"Demo content ready. Seed article: {article.get_absolute_url()}"))
-        for username, staff in accounts:
-            role = "staff, can use /admin/" if staff else "reader"
-            self.stdout.write(f"  sign in as {username!r} with password {DEMO_PASSWORD!r} ({role})")
+        for username in accounts:
+            self.stdout.write(f"  sign in as {username!r} with password {DEMO_PASSWORD!r} ({ROLES[username]})")
 
     def tags(self, names):
         return [Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0] for name in names]
@@ -92,12 +99,12 @@ class Command(BaseCommand):
                 "lead_image_alt": "Drawing of dry hills under an evening sky",
             },
         )
-        load_seed_discussion(article, page.comments)
         if created:
             article.lead_image.save("eastern-qalamun.jpg", illustration(((120, 88, 70), (92, 74, 58), (140, 118, 86))))
             article.authors.set([author])
             article.tags.set(self.tags(SEED_TAGS))
             self.unchanged_since_publication(article)
+        load_seed_discussion(article, page.comments)
         return article
 
     def unchanged_since_publication(self, article):
@@ -134,8 +141,8 @@ class Command(BaseCommand):
                 self.unchanged_since_publication(article)
 
     def load_accounts(self):
-        accounts = []
-        for username, display_name, staff, superuser in DEMO_ACCOUNTS:
+        accounts = {}
+        for username, display_name, staff, superuser, moderates in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"display_name": display_name, "is_staff": staff, "is_superuser": superuser,
@@ -144,5 +151,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            accounts.append((username, staff))
+                if moderates:
+                    user.groups.add(moderators_group())
+            accounts[username] = user
         return accounts

@@ -1,0 +1,270 @@
+"""The moderators' desk: queues, filters, bulk decisions, one discussion as a tree.
+
+Nobody edits a comment here: every field is read-only, and the only changes are the decisions
+in comments/moderation.py (approve, remove with a reason, spam, restore, lock), each written to
+the moderation log. The admin's bulk delete is off (a queryset delete bypasses django-mptt).
+
+A page of the changelist costs the same few queries whatever the table's size: no full count,
+authors and articles joined, flag reasons read for the whole page in one grouped query.
+"""
+
+from collections import Counter, defaultdict
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from mptt.admin import MPTTModelAdmin
+
+from comments import moderation
+from comments.admin import filters
+from comments.admin.decisions import Decisions
+from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog
+from newsroom.text import strip_nul
+
+TREE_PARAMS = ("article", "thread")  # with one of these, the list is one discussion, as a tree
+
+
+def is_tree_view(request):
+    return any(request.GET.get(name) for name in TREE_PARAMS)
+
+
+class CommentChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        flagged = [comment.pk for comment in self.result_list if comment.flag_count]
+        reasons = defaultdict(Counter)
+        if flagged:
+            rows = (
+                Flag.objects.filter(comment_id__in=flagged)
+                .values_list("comment_id", "reason").annotate(n=Count("id")).order_by()
+            )
+            for comment_id, reason, count in rows:
+                reasons[comment_id][reason] = count
+        for comment in self.result_list:
+            comment.flag_reasons = reasons[comment.pk]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LogInline(ReadOnlyInline):
+    model = ModerationLog
+    fk_name = "comment"
+    verbose_name_plural = "moderation log"
+    fields = readonly_fields = ("created_at", "who", "action", "reason", "note", "status_before", "status_after")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("moderator")
+
+    @admin.display(description="by")
+    def who(self, entry):
+        return entry.moderator or "the site's rules"
+
+
+class FlagInline(ReadOnlyInline):
+    model = Flag
+    verbose_name_plural = "readers' flags"
+    fields = readonly_fields = ("created_at", "user", "reason", "note")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+class RevisionInline(ReadOnlyInline):
+    model = CommentRevision
+    verbose_name_plural = "earlier versions (before the author's edits)"
+    fields = readonly_fields = ("written_at", "replaced_at", "body")
+
+
+@admin.register(Comment)
+class CommentAdmin(filters.RefuseNul, Decisions, MPTTModelAdmin):
+    change_list_template = "admin/comments/comment/change_list.html"
+    change_form_template = "admin/comments/comment/change_form.html"
+    list_display = ("excerpt", "author_cell", "article_cell", "created_at", "flags_cell",
+                    "status", "links")
+    list_display_links = ("excerpt",)
+    list_filter = (
+        filters.QueueFilter, "status", filters.ArticleFilter, filters.ThreadFilter,
+        ("article__section", admin.RelatedFieldListFilter), ("created_at", admin.DateFieldListFilter),
+        filters.HasFlagsFilter, filters.AuthorFilter, filters.GuestFilter,
+    )
+    list_select_related = ("author", "article")
+    search_fields = ("body", "author__username", "author__display_name", "author__email",
+                     "guest_name", "guest_email", "=ip_address")
+    search_help_text = "Words of the comment, the author's name, username or email, or an exact IP address."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+    mptt_indent_field = "excerpt"
+    mptt_level_indent = 22
+    actions = ["approve", "remove", "mark_spam", "restore", "lock_replies", "unlock_replies"]
+    inlines = [LogInline, FlagInline, RevisionInline]
+    fieldsets = (
+        (None, {"fields": ("written", "status", "article_link", "parent_link", "thread_link")}),
+        ("Author", {"fields": ("author_link", "guest_name", "guest_email", "ip_address")}),
+        ("Moderation", {"fields": ("flag_count", "reviewed_at", "replies_locked",
+                                   "created_at", "edited_at", "recommend_count")}),
+    )
+    readonly_fields = ("written", "status", "article_link", "parent_link", "thread_link",
+                       "author_link", "guest_name", "guest_email", "ip_address", "flag_count",
+                       "reviewed_at", "replies_locked", "created_at", "edited_at", "recommend_count")
+
+    # Nobody adds, edits or deletes comments here; moderators decide (has_moderate_permission).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_changelist(self, request, **kwargs):
+        return CommentChangeList
+
+    def get_ordering(self, request):
+        if is_tree_view(request):
+            return ("tree_id", "lft")
+        if request.GET.get("queue") == "flagged":
+            return ("-flag_count", "-created_at")
+        return ("-created_at",)
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, strip_nul(search_term))
+
+    @property
+    def media(self):
+        article = Comment._meta.get_field("article")
+        return super().media + admin.widgets.AutocompleteSelect(article, self.admin_site).media
+
+    def changelist_view(self, request, extra_context=None):
+        base = reverse("admin:comments_comment_changelist")
+        queues = [("", "All", Comment.objects.none())] + [
+            (key, label, queue(Comment.objects.all())) for key, (label, queue) in moderation.QUEUES.items()
+        ]
+        current = request.GET.get("queue", "") if set(request.GET) <= {"queue", "p", "o", "e"} else None
+        extra_context = {
+            **(extra_context or {}),
+            "tree_view": is_tree_view(request),
+            "queues": [
+                {"label": label, "url": f"{base}?queue={key}" if key else base, "current": key == current,
+                 "count": queryset.count() if key in ("pending", "flagged") else None}
+                for key, label, queryset in queues
+            ],
+        }
+        return super().changelist_view(request, extra_context)
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(filters.clean_id(pk) for pk in selected):
+            self.message_user(request, "Some of the selected comments do not exist.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+    # The columns ---------------------------------------------------------------------------
+
+    @admin.display(description="comment")
+    def excerpt(self, comment):
+        return Truncator(comment.body).chars(140) or "(empty)"
+
+    @admin.display(description="author", ordering="author__username")
+    def author_cell(self, comment):
+        if comment.author_id:
+            return format_html('<a href="?{}" title="Only this person’s comments">{}</a>',
+                               urlencode({"author": comment.author.username}), comment.author.public_name)
+        return format_html("{} <small>(guest)</small>", comment.guest_name or "Guest")
+
+    @admin.display(description="article")
+    def article_cell(self, comment):
+        return format_html('<a href="?article={}" title="This article’s discussion, as a tree">{}</a>',
+                           comment.article_id, Truncator(comment.article.headline).chars(40))
+
+    @admin.display(description="flags", ordering="flag_count")
+    def flags_cell(self, comment):
+        if not comment.flag_count:
+            return "–"
+        labels = dict(Flag.Reason.choices)
+        reasons = getattr(comment, "flag_reasons", None) or {}
+        text = ", ".join(
+            f"{labels.get(reason, reason)}{f' ×{n}' if n > 1 else ''}" for reason, n in reasons.most_common()
+        )
+        return format_html("<strong>{}</strong> {}", comment.flag_count, text)
+
+    @admin.display(description="links")
+    def links(self, comment):
+        return format_html(
+            '<a href="{}" title="Where it is read on the site">site</a> · '
+            '<a href="?thread={}" title="Its whole thread, as a tree">thread</a>',
+            reverse("comments:in_context", args=[comment.pk]), comment.tree_id,
+        )
+
+    # The change page -----------------------------------------------------------------------
+
+    @admin.display(description="what they wrote")
+    def written(self, comment):
+        return format_html('<div style="white-space: pre-wrap; max-width: 48rem">{}</div>', comment.body)
+
+    @admin.display(description="article")
+    def article_link(self, comment):
+        return format_html('<a href="{}">{}</a> (<a href="{}?article={}">its discussion here</a>)',
+                           comment.article.get_absolute_url(), comment.article.headline,
+                           reverse("admin:comments_comment_changelist"), comment.article_id)
+
+    @admin.display(description="in reply to")
+    def parent_link(self, comment):
+        if not comment.parent_id:
+            return "(a top-level comment)"
+        return format_html('<a href="{}">{}</a>', reverse("admin:comments_comment_change", args=[comment.parent_id]),
+                           Truncator(comment.parent.body).chars(100))
+
+    @admin.display(description="thread")
+    def thread_link(self, comment):
+        return format_html('<a href="{}?thread={}">The whole thread, as a tree</a> · <a href="{}">on the site</a>',
+                           reverse("admin:comments_comment_changelist"), comment.tree_id,
+                           reverse("comments:in_context", args=[comment.pk]))
+
+    @admin.display(description="author")
+    def author_link(self, comment):
+        if not comment.author_id:
+            return "A guest (or a deleted account)"
+        author = comment.author
+        person = Commenter.objects.filter(user=author).first()
+        if person:
+            url = reverse("admin:comments_commenter_change", args=[author.pk])
+            standing = ", ".join(label for flag, label in [
+                (person.banned, "banned"), (person.is_suspended, "suspended"),
+                (person.premoderate, "always pre-moderated"), (person.trusted, "trusted"),
+            ] if flag) or "no restrictions"
+        else:
+            url = reverse("admin:comments_commenter_add") + "?" + urlencode({"username": author.username})
+            standing = "no restrictions"
+        return format_html(
+            '{} ({}{}) · <a href="{}?{}">all their comments</a> · controls: <a href="{}">{}</a>',
+            author.public_name, author.username, f", {author.email}" if author.email else "",
+            reverse("admin:comments_comment_changelist"), urlencode({"author": author.username}), url, standing,
+        )
+
+    def view_on_site(self, comment):
+        return reverse("comments:in_context", args=[comment.pk])

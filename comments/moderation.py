@@ -1,0 +1,176 @@
+"""Moderators' decisions and readers' flags: every moderation write goes through here.
+
+The admin, the staff controls on the article page, and load_demo all call these functions.
+Status changes go through actions.set_status, so the public comment count stays right; every
+decision is written to the moderation log in the same transaction. A moderator never edits
+what a reader wrote: decisions change a comment's status or lock its replies, nothing else.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from comments import actions, tree
+from comments.errors import CommentError
+from comments.models import Comment, Flag, ModerationLog
+from newsroom.text import strip_nul
+
+S = Comment.Status
+Action = ModerationLog.Action
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    label: str  # for buttons and messages: "Approve", "Remove"…
+    past: str  # "approved", "removed"…
+    applies_to: frozenset  # the statuses it can change
+    status: str  # the status it leads to
+    needs_reason: bool = False
+
+
+DECISIONS = {
+    decision.action: decision
+    for decision in [
+        # Approving a shown comment keeps it shown and makes the decision final: flags after
+        # an approval no longer hide it.
+        Decision(Action.APPROVE, "Approve", "approved", frozenset({S.PENDING, S.FLAGGED, S.PUBLISHED}), S.PUBLISHED),
+        Decision(Action.REMOVE, "Remove", "removed", frozenset({S.PUBLISHED, S.PENDING, S.FLAGGED, S.SPAM}), S.REMOVED, needs_reason=True),
+        Decision(Action.SPAM, "Mark as spam", "marked as spam", frozenset({S.PUBLISHED, S.PENDING, S.FLAGGED, S.REMOVED}), S.SPAM),
+        Decision(Action.RESTORE, "Restore", "restored", frozenset({S.REMOVED, S.SPAM}), S.PUBLISHED),
+    ]
+}
+
+
+def can_moderate(user):
+    return bool(user.is_authenticated and user.is_staff and user.has_perm("comments.moderate_comment"))
+
+
+def clean_reason(reason, note, *, required):
+    """(reason, note) checked: raises CommentError with a message a moderator can act on."""
+    reason, note = strip_nul(reason or "").strip(), strip_nul(note or "").strip()
+    if reason and reason not in ModerationLog.Reason.values:
+        raise CommentError("That is not one of the reasons to choose from.")
+    if required and not reason:
+        raise CommentError("Please choose a reason.")
+    if reason == ModerationLog.Reason.OTHER and not note:
+        raise CommentError("Please say what the reason is in the note.")
+    return reason, note
+
+
+def log(comment, action, moderator=None, *, reason="", note="", status_before=""):
+    return ModerationLog.objects.create(
+        comment=comment, moderator=moderator, action=action, reason=reason, note=note,
+        status_before=status_before or comment.status, status_after=comment.status,
+    )
+
+
+def decide(comment, action, moderator, *, reason="", note=""):
+    """Apply one decision (approve, remove, spam, restore) to one comment. Returns the log
+    entry, or None when the decision does not apply to the comment's status (for example
+    restoring a comment that was never removed, or anything on a comment its author deleted).
+    """
+    decision = DECISIONS.get(action)
+    if decision is None:
+        raise CommentError("Unknown moderation action.")
+    reason, note = clean_reason(reason, note, required=decision.needs_reason)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if comment.status not in decision.applies_to:
+            return None
+        before = comment.status
+        if comment.status != decision.status:
+            actions.set_status(comment, decision.status)
+        comment.reviewed_at = timezone.now()
+        comment.save(update_fields=["reviewed_at"])
+        return log(comment, action, moderator, reason=reason, note=note, status_before=before)
+
+
+def decide_many(comments, action, moderator, *, reason="", note=""):
+    """The same decision for many comments (the admin's bulk actions): (done, skipped)."""
+    decision = DECISIONS.get(action)
+    if decision is None:
+        raise CommentError("Unknown moderation action.")
+    reason, note = clean_reason(reason, note, required=decision.needs_reason)
+    done = skipped = 0
+    for comment in comments:
+        if decide(comment, action, moderator, reason=reason, note=note):
+            done += 1
+        else:
+            skipped += 1
+    return done, skipped
+
+
+def set_replies_locked(comment, locked, moderator, *, reason="", note=""):
+    """Close (or reopen) replies under one comment: the comment and its whole subtree, so the
+    rest of the discussion stays open. Returns the log entry, or None if nothing changed."""
+    reason, note = clean_reason(reason, note, required=False)
+    with tree.locked(comment.tree_id):
+        comment = Comment.objects.get(pk=comment.pk)  # fresh lft/rght, under the lock
+        if comment.replies_locked == locked:
+            return None
+        comment.get_descendants(include_self=True).update(replies_locked=locked)
+        comment.replies_locked = locked
+        return log(comment, Action.LOCK if locked else Action.UNLOCK, moderator,
+                   reason=reason, note=note)
+
+
+class AlreadyFlagged(CommentError):
+    status = 200
+
+    def __init__(self):
+        super().__init__("You have already flagged this comment. Thank you: a moderator will look at it.")
+
+
+def flag(comment, user, reason, note=""):
+    """A reader reports a comment. At COMMENTS_FLAG_THRESHOLD flags a shown comment is hidden
+    and waits in the flagged queue, unless a moderator has already decided about it."""
+    note = strip_nul(note or "").strip()
+    if not user.is_authenticated:
+        raise CommentError("Please sign in to flag a comment.")
+    if comment.is_author(user):
+        raise CommentError("You can't flag your own comment. You can edit or delete it instead.")
+    if reason not in Flag.Reason.values:
+        raise CommentError("Please choose a reason.")
+    if reason == Flag.Reason.OTHER and not note:
+        raise CommentError("Please say what is wrong with the comment.")
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if comment.status not in (S.PUBLISHED, S.FLAGGED):
+            raise CommentError("This comment is no longer shown.")
+        if Flag.objects.filter(comment=comment, user=user).exists():
+            raise AlreadyFlagged()
+        try:  # two clicks racing each other: the unique constraint keeps one flag
+            with transaction.atomic():
+                new = Flag.objects.create(comment=comment, user=user, reason=reason, note=note[:1000])
+        except IntegrityError:
+            raise AlreadyFlagged() from None
+        Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
+        comment.flag_count += 1
+        if (
+            comment.status == S.PUBLISHED
+            and comment.reviewed_at is None
+            and comment.flag_count >= settings.COMMENTS_FLAG_THRESHOLD
+        ):
+            actions.set_status(comment, S.FLAGGED)
+            log(comment, Action.HIDE, note=f"Hidden after {comment.flag_count} flags.",
+                status_before=S.PUBLISHED)
+    return new
+
+
+def flagged_queue(queryset):
+    """Comments readers flagged that wait for a moderator's decision, most flags first."""
+    return queryset.filter(
+        flag_count__gt=0, reviewed_at__isnull=True, status__in=[S.PUBLISHED, S.FLAGGED]
+    )
+
+
+QUEUES = {
+    "pending": ("Pending", lambda qs: qs.filter(status=S.PENDING)),
+    "flagged": ("Flagged", flagged_queue),
+    "removed": ("Removed", lambda qs: qs.filter(status=S.REMOVED)),
+    "spam": ("Spam", lambda qs: qs.filter(status=S.SPAM)),
+}

@@ -1,0 +1,75 @@
+"""Who may post, and whether a new comment is shown at once or waits for a moderator.
+
+The rules, in order (comments/actions.post_comment applies them):
+1. A banned or suspended person cannot post; nor can anybody use a banned word.
+2. Guests always wait.
+3. A suspect word makes the comment wait (staff excepted).
+4. Staff and trusted people skip the rest.
+5. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
+   fewer than COMMENTS_NEW_ACCOUNT_HOLD published comments all make the comment wait.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from comments import words
+from comments.errors import CommentError, DiscussionClosed
+from comments.models import Comment, Commenter
+
+
+def standing(user):
+    """The moderators' decisions about this person, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Commenter.objects.filter(user=user).first()
+
+
+def check_author(author, person=None):
+    """Raise DiscussionClosed when this person may not post now."""
+    if author is None:
+        return
+    if not author.is_active or (person and person.banned):
+        raise DiscussionClosed("This account cannot post comments.")
+    if person and person.is_suspended:
+        until = format_date(timezone.localtime(person.suspended_until), "j F Y, H:i")
+        raise DiscussionClosed(f"Your account is suspended from commenting until {until}.")
+
+
+def check_words(body):
+    word = words.banned_word(body)
+    if word:
+        raise CommentError(
+            f"Your comment contains “{word}”, which is not allowed here. "
+            "Please rephrase it and post again."
+        )
+
+
+def initial_status(article, author, body, person=None):
+    """(status, why it waits) for a new comment that passed check_author and check_words."""
+    if author is None:
+        return Comment.Status.PENDING, "Guest comments always wait for a moderator."
+    if not author.is_staff:
+        word = words.suspect_word(body)
+        if word:
+            return Comment.Status.PENDING, f"Contains the suspect word “{word}”."
+    if author.is_staff or (person and person.trusted):
+        return Comment.Status.PUBLISHED, ""
+    if article.premoderate_comments:
+        return Comment.Status.PENDING, "The article is pre-moderated."
+    if person and person.premoderate:
+        return Comment.Status.PENDING, "This person's comments are always pre-moderated."
+    first = settings.COMMENTS_NEW_ACCOUNT_HOLD
+    if first and Comment.objects.filter(author=author, status=Comment.Status.PUBLISHED).count() < first:
+        return Comment.Status.PENDING, f"New account: its first {first} comments wait for approval."
+    return Comment.Status.PUBLISHED, ""
+
+
+def edit_status(comment, body):
+    """Why an edited comment must go back to the queue (a new suspect word), or ""."""
+    if comment.status != Comment.Status.PUBLISHED or (comment.author and comment.author.is_staff):
+        return ""
+    word = words.suspect_word(body)
+    if word and word != words.suspect_word(comment.body):
+        return f"Edited to contain the suspect word “{word}”."
+    return ""
