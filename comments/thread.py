@@ -10,6 +10,7 @@ not model instances, for the same reason (a model instance costs ~20 us to build
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import lru_cache
 from html import escape as escape_html
 
@@ -133,6 +134,12 @@ def exact_time(when, months):
     return f"{when.day} {months[when.month]} {when.year}, {when.hour:02d}:{when.minute:02d}"
 
 
+def machine_time(moment):
+    """The <time datetime> value, to the minute in UTC: the shortest valid form."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}Z"
+
+
 def make_row(node, *, depth, now, recommended=frozenset(), max_depth=None, zone=None, months=None):
     when = node.created_at.astimezone(zone or timezone.get_current_timezone())
     visible = node.is_visible
@@ -145,7 +152,7 @@ def make_row(node, *, depth, now, recommended=frozenset(), max_depth=None, zone=
         exact_time=exact_time(when, months or month_names(translation.get_language())),
         # From the stored (UTC) time: subtracting times in one zone skips the offset lookups.
         relative_time=relative_time(node.created_at, now),
-        iso_time=when.isoformat(),
+        iso_time=machine_time(node.created_at),
     )
 
 
@@ -307,15 +314,15 @@ def render_thread(thread, *, comment_url, accepts_comments, user=None, moderator
                 f'<p class="comment__placeholder">{escape_html(row.placeholder)}</p>')
         else:
             count = comment.recommend_count
-            add(f'<li id="comment-{pk}" class="comment"><article class="comment__box">\n'
+            add(f'<li id="comment-{pk}" class="comment"><article class="comment__box">'
                 f'<p class="comment__meta"><b>{escape_html(row.name)}</b> <a href="#comment-{pk}">'
                 f'<time datetime="{row.iso_time}" title="{escape_html(row.exact_time)}">'
                 f'{escape_html(row.relative_time)}</time></a>'
-                f'{" · <span>edited</span>" if comment.edited_at else ""}</p>\n'
-                f'<div class="comment__body">{comment.body_html}</div>\n<p class="comment__actions">')
+                f'{" · <span>edited</span>" if comment.edited_at else ""}</p>'
+                f'<div class="comment__body">{comment.body_html}</div><p class="comment__actions">')
             if accepts_comments and not comment.replies_locked:
                 add(f'<a href="{link}reply/">Reply</a> ')
-            add(f'<a href="{link}">Link</a> <a href="{link}flag/" rel="nofollow">Flag</a>')
+            add(f'<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>')
             if signed_in:
                 if comment.author_id == viewer_id:
                     add(f' <a href="{link}edit/">Edit</a> <a href="{link}delete/">Delete</a>')
@@ -331,7 +338,7 @@ def render_thread(thread, *, comment_url, accepts_comments, user=None, moderator
                 add(f" <span>{count} ♥</span>")
             if moderator:
                 add(moderation_buttons(comment, f"{url}moderate/"))
-            add("</p>\n</article>")
+            add("</p></article>")
         if row.continue_thread:
             add(f'<a class="comment__more" href="{link}">Continue this thread →</a>')
         add("\n")
