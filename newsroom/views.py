@@ -156,7 +156,7 @@ class SearchView(PublishedArticles, ListView):
     template_name = "newsroom/search.html"
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:200]
+        self.query = self.request.GET.get("q", "").strip()[:200]
         if not self.query:
             return Article.objects.none()
         return search_articles(super().get_queryset(), self.query)

@@ -115,14 +115,20 @@ def test_sign_up_returns_to_the_page_the_person_came_from(client):
 @pytest.mark.parametrize(
     "next_url",
     ["https://evil.example/", "//evil.example/", "http://testserver.evil.example/",
-     "javascript:alert(1)", "\\\\evil.example", "/\x00\r\nSet-Cookie: x=1"],
+     "javascript:alert(1)", "\\\\evil.example", "/\r\nSet-Cookie: x=1"],
 )
 def test_sign_up_never_sends_the_person_to_another_site(client, next_url):
     response = client.post(f"/accounts/signup/?next={next_url}", signup_data(next=next_url))
     assert response.status_code == 302
     location = response["Location"]
-    assert location == "/" or location.startswith("/%00"), location
+    assert location == "/" or location.startswith("/%0D%0A"), location
     assert "\n" not in location and "evil" not in location
+
+
+def test_a_nul_in_the_address_is_refused_before_sign_up(client):
+    response = client.post("/accounts/signup/?next=/%00x", signup_data(next="/x"))
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
 
 
 def test_an_unsafe_next_is_not_even_put_into_the_form(client):
@@ -502,7 +508,6 @@ def test_bad_reset_addresses_are_refused(client, email, message):
     [
         "/accounts/reset/MQ/not-a-token/",
         "/accounts/reset/MQ/set-password/",
-        "/accounts/reset/%00/x/",
         "/accounts/reset/" + "A" * 5000 + "/x/",
     ],
 )

@@ -24,7 +24,6 @@ from comments import moderation
 from comments.admin import filters
 from comments.admin.decisions import Decisions
 from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog
-from newsroom.text import strip_nul
 
 TREE_PARAMS = ("article", "thread")  # with one of these, the list is one discussion, as a tree
 
@@ -94,7 +93,7 @@ class RevisionInline(ReadOnlyInline):
 
 
 @admin.register(Comment)
-class CommentAdmin(filters.RefuseNul, Decisions, MPTTModelAdmin):
+class CommentAdmin(Decisions, MPTTModelAdmin):
     change_list_template = "admin/comments/comment/change_list.html"
     change_form_template = "admin/comments/comment/change_form.html"
     list_display = ("excerpt", "author_cell", "article_cell", "created_at", "flags_cell",
@@ -150,9 +149,6 @@ class CommentAdmin(filters.RefuseNul, Decisions, MPTTModelAdmin):
         if request.GET.get("queue") == "flagged":
             return ("-flag_count", "-created_at")
         return ("-created_at",)
-
-    def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, strip_nul(search_term))
 
     @property
     def media(self):

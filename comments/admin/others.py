@@ -9,12 +9,11 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
-from comments.admin.filters import RefuseNul
 from comments.models import Commenter, ModerationLog, Word
 
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(RefuseNul, admin.ModelAdmin):
+class ModerationLogAdmin(admin.ModelAdmin):
     list_display = ("created_at", "who", "action", "comment_link", "reason", "short_note", "status_before", "status_after")
     list_filter = ("action", "reason", ("moderator", admin.RelatedOnlyFieldListFilter),
                    ("created_at", admin.DateFieldListFilter))
@@ -50,7 +49,7 @@ class ModerationLogAdmin(RefuseNul, admin.ModelAdmin):
 
 
 @admin.register(Word)
-class WordAdmin(RefuseNul, admin.ModelAdmin):
+class WordAdmin(admin.ModelAdmin):
     list_display = ("text", "kind", "created_at")
     list_filter = ("kind",)
     search_fields = ("normalised",)
@@ -78,7 +77,7 @@ class CommenterAddForm(forms.ModelForm):
 
 
 @admin.register(Commenter)
-class CommenterAdmin(RefuseNul, admin.ModelAdmin):
+class CommenterAdmin(admin.ModelAdmin):
     list_display = ("person", "banned", "suspended_until", "premoderate", "trusted", "updated_at")
     list_filter = ("banned", "premoderate", "trusted")
     list_select_related = ("user",)
