@@ -23,6 +23,7 @@ from mptt.admin import MPTTModelAdmin
 from comments import moderation
 from comments.admin import filters
 from comments.admin.decisions import Decisions
+from comments.admin.readonly import ReadOnly
 from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog
 
 TREE_PARAMS = ("article", "thread")  # with one of these, the list is one discussion, as a tree
@@ -93,7 +94,7 @@ class RevisionInline(ReadOnlyInline):
 
 
 @admin.register(Comment)
-class CommentAdmin(Decisions, MPTTModelAdmin):
+class CommentAdmin(ReadOnly, Decisions, MPTTModelAdmin):
     change_list_template = "admin/comments/comment/change_list.html"
     change_form_template = "admin/comments/comment/change_form.html"
     list_display = ("excerpt", "author_cell", "article_cell", "created_at", "flags_cell",
@@ -124,16 +125,6 @@ class CommentAdmin(Decisions, MPTTModelAdmin):
     readonly_fields = ("written", "status", "article_link", "parent_link", "thread_link",
                        "author_link", "guest_name", "guest_email", "ip_address", "flag_count",
                        "reviewed_at", "replies_locked", "created_at", "edited_at", "recommend_count")
-
-    # Nobody adds, edits or deletes comments here; moderators decide (has_moderate_permission).
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         actions = super().get_actions(request)

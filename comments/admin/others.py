@@ -9,11 +9,12 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
+from comments.admin.readonly import ReadOnly
 from comments.models import Commenter, ModerationLog, Word
 
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(admin.ModelAdmin):
+class ModerationLogAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("created_at", "who", "action", "comment_link", "reason", "short_note", "status_before", "status_after")
     list_filter = ("action", "reason", ("moderator", admin.RelatedOnlyFieldListFilter),
                    ("created_at", admin.DateFieldListFilter))
@@ -24,15 +25,6 @@ class ModerationLogAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     fields = readonly_fields = ("created_at", "who", "action", "comment_link", "reason", "note",
                                 "status_before", "status_after")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="by", ordering="moderator__username")
     def who(self, entry):
