@@ -102,20 +102,23 @@ class ArticleView(ArticleDateMixin, DateDetailView):
         return super().get_queryset().select_related("section").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
-        article = self.object
-        return super().get_context_data(
-            structured_data=self.structured_data(),
-            discussion=thread.discussion(
-                article, sort=self.request.GET.get("sort"),
-                page_number=self.request.GET.get("page"), viewer=self.request.user,
+        context = super().get_context_data(structured_data=self.structured_data(), **kwargs)
+        context.update(self.discussion_context())
+        return context
+
+    def discussion_context(self):
+        article, request = self.object, self.request
+        return {
+            "discussion": thread.discussion(
+                article, sort=request.GET.get("sort"), page_number=request.GET.get("page"),
+                viewer=request.user,
             ),
-            accepts_comments=article.accepts_comments,
-            comment_form=CommentForm(auto_id="new-comment-%s") if self.request.user.is_authenticated else None,
-            comment_url=thread.url_prefix(),
-            guests_allowed=settings.COMMENTS_ALLOW_GUESTS,
-            sorts=thread.SORT_LABELS,
-            **kwargs,
-        )
+            "accepts_comments": article.accepts_comments,
+            "comment_form": CommentForm(auto_id="new-comment-%s") if request.user.is_authenticated else None,
+            "comment_url": thread.url_prefix(),
+            "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
+            "sorts": thread.SORT_LABELS,
+        }
 
     def structured_data(self):
         """schema.org NewsArticle, for search engines and link previews."""
@@ -150,6 +153,9 @@ class ArticlePreview(ArticleView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(preview=True, **kwargs)
+
+    def discussion_context(self):
+        return {}  # unpublished articles have no discussion yet
 
 
 class SearchView(PublishedArticles, ListView):
