@@ -26,10 +26,12 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     mine = Comment.objects.get(body="Does it have a cycle lane?")
     assert "Rita" in box(page, mine).locator(".comment__meta").inner_text()
 
-    # Reply to Pavel's reply: the reply page, then back to the thread, nested under Pavel.
+    # Reply to Pavel's reply: the form opens in place, under his comment.
     box(page, pavel).get_by_role("link", name="Reply").click()
-    page.get_by_label("Your comment").fill("Eleven years, to be exact.")
-    page.get_by_role("button", name="Post reply").click()
+    inline = box(page, pavel).locator("form")
+    inline.get_by_label("Your comment").fill("Eleven years, to be exact.")
+    assert page.url.endswith("#comments") or "/reply/" not in page.url
+    inline.get_by_role("button", name="Post reply").click()
     reply = Comment.objects.get(body="Eleven years, to be exact.")
     nested = page.locator(f"#comment-{olga.pk} > ol.replies > #comment-{pavel.pk} > ol.replies > #comment-{reply.pk}")
     assert nested.locator(".comment__body").inner_text().strip() == "Eleven years, to be exact."
@@ -61,3 +63,24 @@ def test_reader_collapses_a_thread(page):
     assert reply.is_visible()
     page.locator(".thread summary").first.click()
     assert not reply.is_visible()
+
+
+def test_without_javascript_the_reply_link_opens_the_reply_page(browser, live_server):
+    article = ArticleFactory()
+    parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
+    UserFactory(username="nojs")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"/accounts/login/?next={article.get_absolute_url()}")
+    page.get_by_label("Username").fill("nojs")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{article.get_absolute_url()}")
+    box(page, parent).get_by_role("link", name="Reply").click()
+    page.wait_for_url(f"**/comments/{parent.pk}/reply/")
+    page.get_by_label("Your comment").fill("None yet.")
+    page.get_by_role("button", name="Post reply").click()
+    reply = Comment.objects.get(body="None yet.")
+    assert reply.parent_id == parent.pk
+    assert page.locator(f"#comment-{parent.pk} > ol.replies > #comment-{reply.pk}").count() == 1
+    context.close()
