@@ -1,12 +1,17 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
 from newsroom import accounts, converters, feeds, views
+from newsroom.ratelimit import limit_posts
 from newsroom.sitemaps import SITEMAPS, news_sitemap, robots_txt
+
+# The admin's own sign-in page gets the same limit as the site's.
+admin.site.login = limit_posts("admin-sign-in")(admin.site.login)
 
 register_converter(converters.FourDigitYear, "yyyy")
 register_converter(converters.TwoDigits, "dd")
@@ -40,9 +45,14 @@ urlpatterns = [
     path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("comments/", include("comments.urls")),
-    path("accounts/signup/", accounts.SignupView.as_view(), name="signup"),
+    path("accounts/login/", limit_posts("sign-in")(LoginView.as_view()), name="login"),
+    path("accounts/signup/", limit_posts("sign-up")(accounts.SignupView.as_view()), name="signup"),
     path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),
-    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/",
+        limit_posts("password-reset")(accounts.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,43 @@
+import pytest
+from django.core import mail
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings):
+    settings.ACCOUNT_RATE_LIMITS = [(3, 60)]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_password_guessing_from_one_address_is_stopped_with_429(client, url):
+    user = UserFactory(username="target", is_staff=True)  # the admin signs in staff only
+    for guess in ["a", "b", "c"]:
+        assert client.post(url, {"username": "target", "password": guess}).status_code == 200
+    response = client.post(url, {"username": "target", "password": "correct horse battery staple"})
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "Too many attempts from your address." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Reading the page is never limited; other addresses are not affected.
+    assert client.get(url).status_code == 200
+    other = client.post(url, {"username": "target", "password": "correct horse battery staple"},
+                        REMOTE_ADDR="10.0.0.2")
+    assert other.status_code == 302
+    assert user.pk
+
+
+def test_reset_mail_cannot_be_sent_in_bulk(client):
+    UserFactory(email="victim@example.com")
+    statuses = [client.post("/accounts/password_reset/", {"email": "victim@example.com"}).status_code
+                for _ in range(5)]
+    assert statuses == [302, 302, 302, 429, 429]
+    assert len(mail.outbox) == 3
+
+
+def test_sign_up_floods_are_stopped(client):
+    for number in range(3):
+        client.post("/accounts/signup/", {"username": f"bot{number}"})
+    assert client.post("/accounts/signup/", {"username": "bot9"}).status_code == 429
