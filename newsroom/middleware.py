@@ -1,3 +1,6 @@
+import ipaddress
+
+from django.conf import settings
 from django.shortcuts import render
 
 
@@ -19,4 +22,25 @@ class RefuseNulInAddress:
                 "message": "The address contains a NUL character, which no page here accepts. "
                            "Remove it and try again.",
             }, status=400)
+        return self.get_response(request)
+
+
+class ClientAddressBehindProxies:
+    """Behind PROXY_COUNT reverse proxies, REMOTE_ADDR is the nearest proxy's address, and
+    flood limits and moderators' IP searches would see one address for everybody. Each
+    trusted proxy appends the address it received from to X-Forwarded-For, so the reader's is
+    the PROXY_COUNT-th entry from the end; entries before it are whatever the client sent."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        proxies = settings.PROXY_COUNT
+        if proxies:
+            chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            if len(chain) >= proxies:
+                try:
+                    request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(chain[-proxies]))
+                except ValueError:
+                    pass
         return self.get_response(request)
