@@ -38,7 +38,8 @@ def post_page(request, article, parent=None):
     if not request.user.is_authenticated and not settings.COMMENTS_ALLOW_GUESTS:
         return redirect_to_login(request.get_full_path())
     form_class = CommentForm if request.user.is_authenticated else GuestCommentForm
-    form = form_class(request.POST or None, initial={"parent": parent and parent.pk})
+    data = request.POST if request.method == "POST" else None  # an empty POST is still a POST
+    form = form_class(data, initial={"parent": parent and parent.pk})
     status, retry_after = 200, None
     if request.method == "POST" and not form.is_valid():
         status = 400
@@ -112,7 +113,7 @@ def edit(request, pk):
     if not comment.can_edit(request.user):
         messages.error(request, f"Comments can be edited only in their first {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes.")
         return redirect(thread.location(comment))
-    form = EditForm(request.POST or None, initial={"body": comment.body})
+    form = EditForm(request.POST if request.method == "POST" else None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
             comment = actions.edit_comment(comment, request.user, form.cleaned_data["body"])

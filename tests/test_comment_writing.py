@@ -341,3 +341,11 @@ def test_nul_bytes_in_addresses_get_a_readable_400(client, article, reader):
         assert response.status_code == 400, url
         assert "NUL character" in response.content.decode()
     assert client.get("/comments/1%00/").status_code == 400
+
+
+def test_an_empty_post_is_answered_with_the_form_errors(client, article, reader):
+    response = client.post(f"/comments/article/{article.pk}/", {})
+    assert response.status_code == 400
+    assert "Please write something before posting." in response.content.decode()
+    comment = make_comment(article, author=reader)
+    assert client.post(f"/comments/{comment.pk}/edit/", {}).status_code == 400

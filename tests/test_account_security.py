@@ -58,3 +58,12 @@ def test_readers_address_behind_proxies(client, settings, proxies, forwarded, se
     article = ArticleFactory()
     client.post(f"/comments/article/{article.pk}/", {"body": "hello"}, HTTP_X_FORWARDED_FOR=forwarded)
     assert Comment.objects.get().ip_address == seen
+
+
+def test_a_password_like_the_display_name_is_refused(client):
+    response = client.post("/accounts/signup/", {
+        "username": "zed", "display_name": "Marguerite Fontaine", "email": "zed@example.com",
+        "password1": "margueritefontaine", "password2": "margueritefontaine",
+    })
+    assert response.status_code == 200
+    assert "too similar to the display name" in response.content.decode()
