@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -18,6 +19,13 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=60, blank=True, help_text="The name shown beside what this person writes."
     )
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "Alice" and "alice" are one person to readers; the database keeps it so even
+            # when two sign-ups race past the form's check.
+            models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case"),
+        ]
 
     @property
     def public_name(self):

@@ -67,3 +67,11 @@ def test_a_password_like_the_display_name_is_refused(client):
     })
     assert response.status_code == 200
     assert "too similar to the display name" in response.content.decode()
+
+
+def test_the_database_refuses_a_username_differing_only_in_case():
+    from django.db import IntegrityError, transaction
+
+    UserFactory(username="alice")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="ALICE")
