@@ -26,7 +26,9 @@ def change_count(article_id, delta):
     # An UPDATE with F() is atomic: concurrent writers in other threads of the same article
     # never overwrite each other's change.
     if delta:
-        Article.objects.filter(pk=article_id).update(comment_count=F("comment_count") + delta)
+        Article.objects.filter(pk=article_id).update(
+            comment_count=F("comment_count") + delta, comment_count_changed_at=timezone.now()
+        )
 
 
 def set_status(comment, status):

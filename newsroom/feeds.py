@@ -58,7 +58,8 @@ class LatestArticlesFeed(Feed):
         return article.published_at
 
     def item_updateddate(self, article):
-        return article.updated_at
+        # The entry carries its comment count, so a new count is a change of the entry.
+        return max(filter(None, [article.updated_at, article.comment_count_changed_at]))
 
     def item_author_name(self, article):
         return ", ".join(author.name for author in article.author_list) or None

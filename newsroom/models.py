@@ -13,6 +13,7 @@ from newsroom.text import render_markdown
 
 
 UPDATE_GRACE = timedelta(minutes=5)
+COMMENT_COUNT_FIELDS = {"comment_count", "comment_count_changed_at"}
 
 
 class User(AbstractUser):
@@ -129,6 +130,7 @@ class Article(models.Model):
     # The discussion. comment_count is what the public sees everywhere; it is kept by the
     # functions in comments/actions.py, in the same transaction as each change of status.
     comment_count = models.PositiveIntegerField(default=0, editable=False)
+    comment_count_changed_at = models.DateTimeField(null=True, editable=False)
     comments_closed = models.BooleanField(
         default=False, help_text="Closed discussions stay readable but take no new comments."
     )
@@ -159,7 +161,7 @@ class Article(models.Model):
             # each comment; a copy read before that must not write its stale number back.
             kwargs["update_fields"] = [
                 field.name for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "comment_count"
+                if not field.primary_key and field.name not in COMMENT_COUNT_FIELDS
             ]
         super().save(*args, **kwargs)
         if self.lead_image:

@@ -78,3 +78,16 @@ def test_robots_txt_points_to_both_sitemaps(client):
     assert "Sitemap: http://testserver/sitemap.xml" in text
     assert "Sitemap: http://testserver/news-sitemap.xml" in text
     assert "Disallow: /admin/" in text
+
+
+def test_a_new_comment_count_changes_the_feeds_last_modified(client, articles):
+    from tests.factories import make_comment
+
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Article.objects.update(published_at=an_hour_ago, updated_at=an_hour_ago)
+    before = client.get("/feeds/rss/")
+    assert client.get("/feeds/rss/", headers={"if-modified-since": before["Last-Modified"]}).status_code == 304
+    make_comment(articles[0])
+    after = client.get("/feeds/rss/", headers={"if-modified-since": before["Last-Modified"]})
+    assert after.status_code == 200
+    assert b"<slash:comments>1</slash:comments>" in after.content
