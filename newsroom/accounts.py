@@ -63,9 +63,25 @@ class SignupForm(AccountFieldsMixin, UserCreationForm):
 
 
 class ProfileForm(AccountFieldsMixin, forms.ModelForm):
+    # Password resets go to the email address: whoever changes it could take the account,
+    # so a new address needs the current password (a borrowed session is not enough).
+    current_password = forms.CharField(
+        label="Current password", required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change your email address.",
+    )
+
     class Meta:
         model = User
         fields = ("display_name", "email")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "email" in self.changed_data and not self.instance.check_password(
+            cleaned.get("current_password", "")
+        ):
+            self.add_error("current_password", "To change your email address, enter your current password.")
+        return cleaned
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
@@ -99,6 +115,7 @@ class SignupView(auth_views.RedirectURLMixin, CreateView):
         return context
 
 
+@method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     form_class = ProfileForm

@@ -325,13 +325,30 @@ def test_account_page_shows_the_details_and_links_to_password_change(client):
 def test_changing_display_name_and_email(client):
     user = UserFactory(display_name="Bob Cratchit")
     client.force_login(user)
-    data = {"display_name": "Robert C.", "email": "robert@example.com"}
+    data = {"display_name": "Robert C.", "email": "robert@example.com",
+            "current_password": "correct horse battery staple"}
     response = client.post("/accounts/profile/", data, follow=True)
     assert response.redirect_chain == [("/accounts/profile/", 302)]
     assert "Your changes are saved." in html(response)
     assert "Robert C." in header(response)
     user.refresh_from_db()
     assert (user.display_name, user.email) == ("Robert C.", "robert@example.com")
+
+
+def test_a_new_email_address_needs_the_current_password(client):
+    user = UserFactory(display_name="Bob", email="bob@example.com")
+    client.force_login(user)
+    for password in ["", "wrong"]:
+        response = client.post("/accounts/profile/", {
+            "display_name": "Bob", "email": "thief@example.com", "current_password": password})
+        assert response.status_code == 200
+        assert "To change your email address, enter your current password." in html(response)
+    user.refresh_from_db()
+    assert user.email == "bob@example.com"
+    # The display name alone changes without it.
+    client.post("/accounts/profile/", {"display_name": "Bobby", "email": "bob@example.com"})
+    user.refresh_from_db()
+    assert user.display_name == "Bobby"
 
 
 def test_a_refused_change_is_not_shown_as_if_it_were_saved(client):
