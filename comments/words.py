@@ -7,10 +7,13 @@ in a row. A check costs a few set lookups per word of the comment, however long 
 
 The lists are read from the database once per process and kept until they change: saving or
 deleting a Word bumps a version in the shared cache (after the transaction commits), and every
-process reloads when it sees a version it has not loaded.
+process reloads when it sees a version it has not loaded. Without a shared cache (no REDIS_URL,
+several worker processes) a process cannot see another's bump, so lists are also read again
+once they are a minute old.
 """
 
 import re
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -23,6 +26,7 @@ from comments.models import Word
 
 WORD = re.compile(r"\w+")
 VERSION_KEY = "comments:words:version"
+MAX_AGE = 60  # seconds
 
 _loaded = None  # the Lists this process read last
 
@@ -37,6 +41,7 @@ class Lists:
     version: str
     entries: dict  # normalised text -> kind
     lengths: tuple  # the numbers of words the entries have, e.g. (1, 3)
+    read_at: float  # time.monotonic() when they were read
 
     def find(self, text, kind):
         """The first entry of this kind found in the text (in the text's order), or None."""
@@ -65,10 +70,11 @@ def lists():
     global _loaded
     version = current_version()
     loaded = _loaded
-    if loaded is None or loaded.version != version:
+    now = time.monotonic()
+    if loaded is None or loaded.version != version or now - loaded.read_at > MAX_AGE:
         entries = dict(Word.objects.values_list("normalised", "kind"))
         lengths = tuple(sorted({entry.count(" ") + 1 for entry in entries}))
-        loaded = _loaded = Lists(version, entries, lengths)
+        loaded = _loaded = Lists(version, entries, lengths, now)
     return loaded
 
 

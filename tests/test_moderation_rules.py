@@ -318,3 +318,16 @@ def test_word_entries_are_unique_and_not_empty():
         Word(text="SPINACH", kind=Word.Kind.SUSPECT).full_clean()
     with pytest.raises(ValidationError, match="at least one letter"):
         Word(text="!!!", kind=Word.Kind.SUSPECT).full_clean()
+
+
+def test_word_lists_changed_by_another_process_are_seen_within_a_minute(monkeypatch):
+    from comments import words
+    from comments.models import Word
+
+    assert words.banned_word("a dreadful word") is None
+    # Another worker added it: this process's cache never saw the version change.
+    Word.objects.bulk_create([Word(text="dreadful", normalised="dreadful", kind=Word.Kind.BANNED)])
+    assert words.banned_word("a dreadful word") is None
+    later = words.time.monotonic() + words.MAX_AGE + 1
+    monkeypatch.setattr(words.time, "monotonic", lambda: later)
+    assert words.banned_word("a dreadful word") == "dreadful"
