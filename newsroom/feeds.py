@@ -41,7 +41,7 @@ class LatestArticlesFeed(Feed):
         return section.get_absolute_url() if section else reverse("home")
 
     def items(self, section=None):
-        articles = Article.objects.published().for_listing().prefetch_related("tags")
+        articles = Article.objects.published().for_listing().prefetch_related("authors", "tags")
         if section:
             articles = articles.filter(section=section)
         return articles[:FEED_SIZE]

@@ -90,7 +90,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def for_listing(self):
-        return self.select_related("section").prefetch_related("authors")
+        """What a list of articles shows: headline, standfirst, section, date, count."""
+        return self.select_related("section")
 
 
 class Article(models.Model):

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
@@ -38,11 +40,20 @@ class HomeView(PublishedArticles, ListView):
         context["lead"] = articles[0] if first_page and articles else None
         context["latest"] = articles[1:] if first_page else articles
         if first_page:
-            context["section_blocks"] = [
-                (section, list(self.get_queryset().filter(section=section)[:SECTION_BLOCK_SIZE]))
-                for section in Section.objects.all()
-            ]
+            context["section_blocks"] = self.section_blocks()
         return context
+
+    def section_blocks(self):
+        """The latest few articles of every section, in one query however many sections."""
+        latest = self.get_queryset().annotate(
+            rank=Window(RowNumber(), partition_by=F("section_id"),
+                        order_by=[F("published_at").desc(), F("id").desc()])
+        ).filter(rank__lte=SECTION_BLOCK_SIZE)
+        by_section = {}
+        for article in latest:
+            by_section.setdefault(article.section_id, []).append(article)
+        return [(section, by_section[section.pk]) for section in Section.objects.all()
+                if section.pk in by_section]
 
 
 class FilteredArticles(PublishedArticles, ListView):
@@ -99,7 +110,7 @@ class ArticleView(ArticleDateMixin, DateDetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("section").prefetch_related("tags")
+        return super().get_queryset().prefetch_related("authors", "tags")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(structured_data=self.structured_data(), **kwargs)

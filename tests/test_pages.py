@@ -135,3 +135,23 @@ def test_pages_have_landmarks_and_skip_link(client, story):
     html = client.get(story.get_absolute_url()).content.decode()
     assert 'href="#main"' in html and '<main id="main"' in html
     assert "<header" in html and "<footer" in html and 'aria-label="Sections"' in html
+
+
+def test_front_page_reads_a_fixed_number_of_queries(client, django_assert_num_queries):
+    from tests.factories import SectionFactory
+
+    def load(articles_per_section):
+        for section in [SectionFactory() for _ in range(3)]:
+            for _ in range(articles_per_section):
+                ArticleFactory(section=section)
+
+    load(1)
+    client.get("/")  # warm up: sessions, content types
+    # The count and page of latest articles, the latest of every section, the sections (for
+    # the blocks and for the navigation): the same five however many sections and articles.
+    with django_assert_num_queries(5):
+        client.get("/")
+    load(5)
+    with django_assert_num_queries(5):
+        html = client.get("/").content.decode()
+    assert html.count('class="block"') == 1 + 6  # latest, and one block per section
