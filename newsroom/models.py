@@ -157,6 +157,10 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         self.body_html = render_markdown(self.body)
+        if self.lead_image and self.lead_image_width is None:
+            # FieldFile.save() saves the article before it fills the image's dimensions; read
+            # them now, or every later load of the article would open the image to learn them.
+            self._meta.get_field("lead_image").update_dimension_fields(self, force=True)
         if not self._state.adding and kwargs.get("update_fields") is None:
             # The count belongs to comments.actions, which changes it in the database with
             # each comment; a copy read before that must not write its stale number back.

@@ -155,3 +155,19 @@ def test_front_page_reads_a_fixed_number_of_queries(client, django_assert_num_qu
     with django_assert_num_queries(5):
         html = client.get("/").content.decode()
     assert html.count('class="block"') == 1 + 6  # latest, and one block per section
+
+
+def test_an_image_saved_through_its_field_stores_its_size_and_smaller_copies():
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    article = ArticleFactory()
+    buffer = io.BytesIO()
+    Image.new("RGB", (1000, 500), "teal").save(buffer, "JPEG")
+    article.lead_image.save("teal.jpg", ContentFile(buffer.getvalue()))
+    stored = Article.objects.values("lead_image_width", "lead_image_height").get(pk=article.pk)
+    assert stored == {"lead_image_width": 1000, "lead_image_height": 500}
+    storage, name = article.lead_image.storage, article.lead_image.name.removesuffix(".jpg")
+    assert storage.exists(f"{name}-480w.jpg") and storage.exists(f"{name}-800w.jpg")
