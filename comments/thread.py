@@ -17,12 +17,12 @@ from html import escape as escape_html
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F, Q
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.dates import MONTHS
 from django.utils.html import escape
-from django.template.defaultfilters import pluralize
 from django.utils.safestring import mark_safe
 
 from comments.models import Comment, Recommendation

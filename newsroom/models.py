@@ -11,7 +11,6 @@ from django.utils.functional import cached_property
 from newsroom import images
 from newsroom.text import render_markdown
 
-
 UPDATE_GRACE = timedelta(minutes=5)
 COMMENT_COUNT_FIELDS = {"comment_count", "comment_count_changed_at"}
 

@@ -1,7 +1,7 @@
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache

@@ -18,12 +18,6 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The real hasher is slow on purpose; tests make many accounts.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def test_storage(settings, tmp_path):
     """Uploaded files go to a throw-away folder; static files need no collectstatic run."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -325,7 +325,8 @@ def test_recommending_needs_a_real_comment_and_not_your_own(client, article, rea
 
 
 def test_best_sort_follows_recommendations(client, article):
-    plain, liked = make_comment(article, body="plain"), make_comment(article, body="liked")
+    make_comment(article, body="plain")
+    liked = make_comment(article, body="liked")
     for _ in range(2):
         client.force_login(UserFactory())
         client.post("/comments/recommend/", {"recommend": liked.pk})

@@ -1,7 +1,6 @@
-from datetime import UTC, datetime
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -79,9 +78,10 @@ def test_article_page_answers_conditional_get_with_304(client, story):
 
 
 def test_lead_image_is_shown_with_alt_caption_and_credit(client, story):
+    import io
+
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
-    import io
 
     buffer = io.BytesIO()
     Image.new("RGB", (640, 360), "navy").save(buffer, "JPEG")

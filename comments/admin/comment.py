@@ -15,8 +15,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from mptt.admin import MPTTModelAdmin
 
@@ -24,7 +24,7 @@ from comments import moderation
 from comments.admin import filters
 from comments.admin.decisions import Decisions
 from comments.admin.readonly import ReadOnly
-from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog
+from comments.models import Comment, Commenter, CommentRevision, Flag, ModerationLog
 
 TREE_PARAMS = ("article", "thread")  # with one of these, the list is one discussion, as a tree
 

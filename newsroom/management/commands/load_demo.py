@@ -4,7 +4,6 @@ Safe to run again: everything is looked up by slug or username first, nothing is
 """
 
 import io
-from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
