@@ -216,10 +216,6 @@ class Discussion:
     page: object
     threads: list
 
-    @property
-    def count(self):
-        return self.article.comment_count
-
 
 def discussion(article, *, sort=DEFAULT_SORT, page_number=1, viewer=None):
     """One page of an article's top-level threads with all their replies (to a depth)."""
