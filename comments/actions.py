@@ -12,31 +12,22 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comments import ratelimit, rules, tree
+from comments import ratelimit, rules, tree, versions
 from comments.errors import CommentError, DiscussionClosed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
-from newsroom.models import Article
 from newsroom.text import render_comment, strip_nul
 
 # The same text sent twice within this time (a double click, a resubmitted form) is one comment.
 DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
-def change_count(article_id, delta):
-    # An UPDATE with F() is atomic: concurrent writers in other threads of the same article
-    # never overwrite each other's change.
-    if delta:
-        Article.objects.filter(pk=article_id).update(
-            comment_count=F("comment_count") + delta, comment_count_changed_at=timezone.now()
-        )
-
-
 def set_status(comment, status):
-    """Change a comment's status and keep the article's public count in step."""
+    """Change a comment's status and keep the article's public count and the discussion's
+    versions in step."""
     was_visible = comment.is_visible
     comment.status = status
     comment.save(update_fields=["status"])
-    change_count(comment.article_id, int(comment.is_visible) - int(was_visible))
+    versions.discussion_changed(comment, count=int(comment.is_visible) - int(was_visible))
 
 
 def hold(comment, why, status_before=""):
@@ -90,7 +81,7 @@ def save_new(comment):
     new threads) and has read the parent inside that lock."""
     comment.body_html = render_comment(comment.body)
     comment.save()
-    change_count(comment.article_id, int(comment.is_visible))
+    versions.discussion_changed(comment, count=int(comment.is_visible))
     return comment
 
 
@@ -125,6 +116,7 @@ def edit_comment(comment, user, body):
     )
     comment.body, comment.body_html, comment.edited_at = body, render_comment(body), timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    versions.discussion_changed(comment)
     return comment
 
 
@@ -148,6 +140,7 @@ def recommend(comment, user):
     _, created = Recommendation.objects.get_or_create(comment=comment, user=user)
     if created:
         Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") + 1)
+        versions.discussion_changed(comment)  # the count shown, and the "best" order
 
 
 @transaction.atomic
@@ -155,3 +148,4 @@ def withdraw_recommendation(comment, user):
     deleted, _ = Recommendation.objects.filter(comment=comment, user=user).delete()
     if deleted:
         Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") - 1)
+        versions.discussion_changed(comment)

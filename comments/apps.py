@@ -6,4 +6,4 @@ class CommentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from comments import words  # noqa: F401  (connects the word lists' signals)
+        from comments import versions, words  # noqa: F401  (connect their signals)

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from comments import tree
+from comments import tree, versions
 from comments.models import Comment
 from newsroom.models import Article
 
@@ -338,5 +338,6 @@ def fix_counts(article_ids, note, quiet=False):
         Article.objects.filter(pk__in=article_ids).update(
             comment_count=Coalesce(published_counts(), 0)
         )
+        versions.articles_changed(article_ids)
     if not quiet:
         note(f"comment counts: recounted {len(article_ids)} article{'s' if len(article_ids) != 1 else ''}")

@@ -30,12 +30,13 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
-from comments import tree
+from comments import tree, versions
 from comments.models import Comment
 from newsroom.models import Article, Section, User
+from newsroom.versions import site_changed
 from newsroom.text import render_comment, render_markdown
 
 FIRST_NAMES = [
@@ -191,6 +192,7 @@ def create_articles(rng, count, seed, now):
             status=Article.Status.PUBLISHED, published_at=published_at,
         ))
     Article.objects.bulk_create(made, batch_size=500)
+    site_changed()  # bulk_create sends no signals
     # Re-read: not every database hands back ids from a bulk insert.
     return list(Article.objects.filter(slug__in=slugs).order_by("pk"))
 
@@ -397,8 +399,7 @@ def add_comments(rng, targets, total, people, summary, *, now, threads, max_dept
         if status == Comment.Status.PUBLISHED:
             published[article.pk] = published.get(article.pk, 0) + 1
     Comment.objects.bulk_create(rows, batch_size=2_000)
-    for article_id, count in published.items():
-        Article.objects.filter(pk=article_id).update(comment_count=F("comment_count") + count)
+    versions.comments_added({row.article_id: published.get(row.article_id, 0) for row in rows})
     summary.comments += len(rows)
     summary.published += sum(published.values())
 

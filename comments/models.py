@@ -52,6 +52,9 @@ class Comment(MPTTModel):
     replies_locked = models.BooleanField(
         default=False, editable=False, help_text="A moderator closed replies under this comment."
     )
+    # On a thread's root only (lft = 1): moves with every public change anywhere in the
+    # thread (comments/versions.py), so a thread's markup can be cached under (root id, it).
+    thread_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CommentManager()
 

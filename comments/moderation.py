@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comments import actions, tree
+from comments import actions, tree, versions
 from comments.errors import CommentError
 from comments.models import Comment, Flag, ModerationLog
 from newsroom.text import strip_nul
@@ -114,6 +114,7 @@ def set_replies_locked(comment, locked, moderator, *, reason="", note=""):
             return None
         comment.get_descendants(include_self=True).update(replies_locked=locked)
         comment.replies_locked = locked
+        versions.discussion_changed(comment)  # the Reply links come and go
         return log(comment, Action.LOCK if locked else Action.UNLOCK, moderator,
                    reason=reason, note=note)
 

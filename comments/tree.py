@@ -54,7 +54,11 @@ def holds_lock(tree_id=None):
 
 def rebuild(tree_id):
     """Renumber one thread from its parent links (used by check_comment_trees --repair)."""
+    from comments import versions
     from comments.models import Comment
 
     with locked(tree_id):
         Comment.objects.partial_rebuild(tree_id)
+        root = Comment.objects.filter(tree_id=tree_id, lft=1).first()
+        if root is not None:
+            versions.discussion_changed(root)

@@ -12,7 +12,11 @@ from newsroom import images
 from newsroom.text import render_markdown
 
 UPDATE_GRACE = timedelta(minutes=5)
-COMMENT_COUNT_FIELDS = {"comment_count", "comment_count_changed_at"}
+# Kept in the database by comments/versions.py with each public change of the discussion; an
+# article saved from a copy read earlier must not write its stale values back.
+DISCUSSION_FIELDS = {
+    "comment_count", "comment_count_changed_at", "discussion_version", "discussion_changed_at",
+}
 
 
 class User(AbstractUser):
@@ -127,10 +131,14 @@ class Article(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    # The discussion. comment_count is what the public sees everywhere; it is kept by the
-    # functions in comments/actions.py, in the same transaction as each change of status.
+    # The discussion. comment_count is what the public sees everywhere; discussion_version
+    # moves with every change the public can see in the discussion (a post, an edit, a
+    # status, a recommendation, a lock), so pages and caches can be validated against it.
+    # comments/versions.py moves them, in the same transaction as the change.
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     comment_count_changed_at = models.DateTimeField(null=True, editable=False)
+    discussion_version = models.PositiveBigIntegerField(default=0, editable=False)
+    discussion_changed_at = models.DateTimeField(null=True, editable=False)
     comments_closed = models.BooleanField(
         default=False, help_text="Closed discussions stay readable but take no new comments."
     )
@@ -161,11 +169,9 @@ class Article(models.Model):
             # them now, or every later load of the article would open the image to learn them.
             self._meta.get_field("lead_image").update_dimension_fields(self, force=True)
         if not self._state.adding and kwargs.get("update_fields") is None:
-            # The count belongs to comments.actions, which changes it in the database with
-            # each comment; a copy read before that must not write its stale number back.
             kwargs["update_fields"] = [
                 field.name for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in COMMENT_COUNT_FIELDS
+                if not field.primary_key and field.name not in DISCUSSION_FIELDS
             ]
         super().save(*args, **kwargs)
         if self.lead_image:
@@ -218,3 +224,16 @@ class Article(models.Model):
             "article",
             kwargs={"year": date.year, "month": date.month, "day": date.day, "slug": self.slug},
         )
+
+
+class SiteVersion(models.Model):
+    """One row whose number moves whenever an article, section, tag, author or a commenter's
+    name changes (newsroom/versions.py, from signals, so no editor's save can forget it).
+    Every public page shows some of these (the navigation shows the sections), so every
+    page's validator includes this number."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"site version {self.number}"

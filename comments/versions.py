@@ -1,0 +1,109 @@
+"""The versions of what the public sees of discussions, and the public comment count: the one
+place that moves them.
+
+Pages are cached whole for anonymous readers and answered with 304 Not Modified by comparing
+versions, never by rendering (newsroom/pagecache.py). That is only correct if every write that
+changes what a public page shows moves a version in the same transaction as the change, so
+the new version is committed together with the new content or not at all.
+
+The versions
+- ``Article.discussion_version`` (an integer) and ``Article.discussion_changed_at`` (its time,
+  for Last-Modified): move with every public change in the article's discussion.
+- ``Comment.thread_version`` on a thread's root (the row with ``lft = 1``): moves with every
+  public change anywhere in that thread. Cache a thread's markup under
+  ``(root id, thread_version)``: root ids are never reused (a tree id can be, after a delete).
+- ``Article.comment_count`` (and ``comment_count_changed_at``, which lists and feeds validate
+  against) move here too, in the same UPDATE as the discussion version.
+- The site version (articles, sections, tags, authors, names) is in newsroom/versions.py.
+
+The API (for the writers in comments/actions.py, comments/moderation.py and the tools that
+write comments in bulk)
+- ``discussion_changed(comment, count=0)``: after changing ``comment`` in a way the public
+  can see (posted, edited, a status, a recommendation, replies locked); ``count`` is the
+  change of the article's public count. Two small UPDATEs; call it inside the transaction.
+- ``comments_added({article id: public count})``: after comments were written in bulk.
+- ``articles_changed(article_ids)``: after any other bulk change (a recount).
+Commenters' names are shown beside their comments, so renaming a person moves the
+discussions they wrote in (the signals at the bottom, for the profile page and the admin).
+"""
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from comments.models import Comment
+from newsroom.models import Article, User
+
+NAME_FIELDS = ("display_name", "username")
+
+
+def discussion_changed(comment, count=0):
+    now = timezone.now()
+    moved = {"discussion_version": F("discussion_version") + 1, "discussion_changed_at": now}
+    if count:
+        # F() makes it atomic: concurrent writers in other threads never undo each other.
+        moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now)
+    Article.objects.filter(pk=comment.article_id).update(**moved)
+    Comment.objects.filter(tree_id=comment.tree_id, lft=1).update(
+        thread_version=F("thread_version") + 1
+    )
+
+
+def comments_added(counts):
+    """After comments were written in bulk: {article id: how many of them are public}."""
+    now = timezone.now()
+    for article_id, count in counts.items():
+        Article.objects.filter(pk=article_id).update(
+            comment_count=F("comment_count") + count, comment_count_changed_at=now,
+            discussion_version=F("discussion_version") + 1, discussion_changed_at=now,
+        )
+
+
+def articles_changed(article_ids):
+    Article.objects.filter(pk__in=article_ids).update(
+        discussion_version=F("discussion_version") + 1, discussion_changed_at=timezone.now()
+    )
+
+
+def threads_changed(tree_ids):
+    Comment.objects.filter(lft=1, tree_id__in=tree_ids).update(
+        thread_version=F("thread_version") + 1
+    )
+
+
+def written_by(user):
+    """(article ids, tree ids) of the discussions and threads that show the person's name."""
+    pairs = set(Comment.objects.filter(author=user).values_list("article_id", "tree_id"))
+    return {article for article, _ in pairs}, {tree for _, tree in pairs}
+
+
+# The versions move after the name has changed (post_save, post_delete), so a page rendered
+# in between can never be kept under the new version with the old name; what to move is
+# read before (pre_save, pre_delete), while the comments still point at the person.
+@receiver(pre_save, sender=User, dispatch_uid="comments.versions.renaming")
+def renaming(sender, instance, update_fields=None, raw=False, **kwargs):
+    instance._shown_in = None
+    if raw or instance._state.adding or (
+        update_fields is not None and not set(update_fields) & set(NAME_FIELDS)
+    ):
+        return  # a sign-in (last_login) or a new account: no name shown anywhere changes
+    before = User.objects.filter(pk=instance.pk).values_list(*NAME_FIELDS).first()
+    if before is not None and before != tuple(getattr(instance, name) for name in NAME_FIELDS):
+        instance._shown_in = written_by(instance)
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="comments.versions.leaving")
+def leaving(sender, instance, **kwargs):
+    instance._shown_in = written_by(instance)  # their comments stay, without their name
+
+
+@receiver(post_save, sender=User, dispatch_uid="comments.versions.renamed")
+@receiver(post_delete, sender=User, dispatch_uid="comments.versions.left")
+def name_changed(sender, instance, **kwargs):
+    shown_in = getattr(instance, "_shown_in", None)
+    if shown_in:
+        articles, trees = shown_in
+        articles_changed(articles)
+        threads_changed(trees)
+        instance._shown_in = None
