@@ -1,3 +1,4 @@
+from django.db.models import Exists, OuterRef, Q
 from mptt.managers import TreeManager
 from mptt.querysets import TreeQuerySet
 
@@ -9,6 +10,14 @@ class CommentQuerySet(TreeQuerySet):
 
     def roots(self):
         return self.filter(parent__isnull=True)
+
+    def taking_a_place(self):
+        """Of top-level comments: those whose thread takes a place on a page of the
+        discussion, because it shows something. A thread shows something exactly when a
+        comment in it is published (a hidden comment is shown only as the placeholder above
+        a shown reply), so a removed comment whose replies are all removed takes none."""
+        published_in_thread = self.model.objects.filter(tree_id=OuterRef("tree_id")).visible()
+        return self.filter(Q(status="published") | Exists(published_in_thread))
 
 
 class CommentManager(TreeManager.from_queryset(CommentQuerySet)):

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from comments import actions, thread
+from comments import actions, discussion, thread
 from comments.errors import CommentError
 from comments.forms import CommentForm, EditForm, GuestCommentForm
 from comments.models import Comment
@@ -63,8 +63,7 @@ def post_page(request, article, parent=None):
                 messages.info(request, "Thank you. Your comment will appear once a moderator has approved it.")
                 return redirect(article.get_absolute_url() + "#comments")
             return redirect(thread.location(comment))
-    context = {"article": article, "parent": parent, "form": form,
-               "parent_rows": thread.context_rows([parent]) if parent else []}
+    context = {"article": article, "parent": parent, "form": form}
     response = render(request, "comments/post.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -88,16 +87,11 @@ def reply(request, pk):
 def detail(request, pk):
     """A comment's own page: the comments above it for context, then its whole subtree."""
     comment = public_comment(pk)
-    subtree = thread.subtree(comment, viewer=request.user)
-    if subtree is None:
+    page = discussion.comment_page(comment, user=request.user)
+    if page is None:
         raise Http404("This comment is not shown.")
-    return render(request, "comments/detail.html", {
-        "comment": comment,
-        "article": comment.article,
-        "ancestors": thread.context_rows(comment.get_ancestors().select_related("author")),
-        "thread": subtree,
-        "comment_url": thread.url_prefix(),
-    })
+    return render(request, "comments/detail.html",
+                  {"comment": comment, "article": comment.article, "thread": page})
 
 
 def own_comment(request, pk):

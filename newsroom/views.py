@@ -13,7 +13,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from comments import thread
+from comments import discussion, thread
 from comments.forms import CommentForm
 from newsroom.models import Article, Author, Section, Tag
 from newsroom.search import search_articles
@@ -120,13 +120,12 @@ class ArticleView(ArticleDateMixin, DateDetailView):
     def discussion_context(self):
         article, request = self.object, self.request
         return {
-            "discussion": thread.discussion(
+            "discussion": discussion.article_discussion(
                 article, sort=request.GET.get("sort"), page_number=request.GET.get("page"),
-                viewer=request.user,
+                user=request.user,
             ),
             "accepts_comments": article.accepts_comments,
             "comment_form": CommentForm(auto_id="new-comment-%s") if request.user.is_authenticated else None,
-            "comment_url": thread.url_prefix(),
             "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
             "sorts": thread.SORT_LABELS,
         }

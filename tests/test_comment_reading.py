@@ -1,11 +1,12 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from comments import moderation
 from comments.models import Comment
-from tests.factories import ArticleFactory, UserFactory, make_comment
+from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -38,17 +39,20 @@ def test_replies_are_nested_under_the_comment_they_answer(client, article):
     assert '<ol class="replies">' in html[root_li:reply_li]
     assert "Ann" in html and "Ben" in html and "<b>Guest</b>" in html
     assert f'href="/comments/{reply.pk}/reply/"' in html
-    assert f'href="#comment-{deeper.pk}"' in html
+    assert f'href="/comments/{deeper.pk}/">Link</a>' in html
     assert "3 comments" in html
 
 
-def test_comment_shows_relative_and_exact_time_and_edited_mark(client, article):
-    comment = make_comment(article, created_at=timezone.now() - timedelta(hours=3))
+def test_comment_shows_its_time_absolute_in_the_site_zone_and_its_edited_mark(client, article, settings):
+    """The page says when, not "how long ago" (the script writes that in the browser), so it
+    is the same bytes a minute later and can be cached."""
+    settings.TIME_ZONE = "Europe/Paris"
+    comment = make_comment(article, created_at=datetime(2021, 6, 1, 12, 5, 30, tzinfo=UTC))
     Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
     html = page_html(client, article)
-    assert "3 hours ago" in html
-    assert f'title="{timezone.localtime(comment.created_at):%-d %B %Y, %H:%M}"' in html
-    assert "<span>edited</span>" in html
+    assert '<time datetime="2021-06-01T12:05Z">1 Jun 2021, 14:05</time> · <span>edited</span>' in html
+    assert " ago" not in html
+    assert html == page_html(client, article)
 
 
 @pytest.mark.parametrize("status", [Comment.Status.PENDING, Comment.Status.REMOVED,
@@ -171,3 +175,23 @@ def test_saving_an_article_never_overwrites_its_comment_count(client, article):
     article.refresh_from_db()
     assert article.headline == "Corrected headline"
     assert article.comment_count == 2
+
+
+def test_a_thread_with_nothing_left_to_show_takes_no_place_on_a_page(client, article, settings):
+    """A removed top-level comment whose replies were all removed too shows nothing: it must
+    not push a visible thread to the next page, nor count when the site works out which page
+    a comment is on."""
+    settings.COMMENTS_PER_PAGE = 2
+    gone = make_comment(article, body="removed root")
+    reply = make_comment(parent=gone, body="removed reply")
+    second = make_comment(article, body="second thread")
+    third = make_comment(article, body="third thread")
+    for comment in (gone, reply):
+        moderation.decide(comment, "remove", moderator(), reason="abuse")
+
+    html = page_html(client, article)
+    assert comment_ids(html) == [second.pk, third.pk]
+    assert "More comments" not in html and "2 comments" in html
+    response = client.get(f"/comments/{third.pk}/in-context/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{third.pk}"

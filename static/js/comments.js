@@ -1,3 +1,6 @@
+// The small script of the discussion pages (loaded with defer: the page is complete
+// without it).
+//
 // Replying in place. Without this script (or when signed out) the Reply link opens the reply
 // page, which works everywhere; with it, a signed-in reader gets the same form under the
 // comment. The form is a copy of the page's own comment form, CSRF token included.
@@ -35,3 +38,29 @@ document.addEventListener("click", function (event) {
   box.appendChild(form);
   form.querySelector("textarea").focus();
 });
+
+// Times. The page says when a comment was written ("1 Jun 2021, 14:05" in <time datetime>),
+// the same bytes for every reader at any moment, so it can be cached; here it becomes
+// "3 minutes ago", the exact time kept as its tooltip, refreshed every minute. Past 30 days
+// the date itself says more, and stays.
+(function () {
+  var units = [["minute", 60, 60], ["hour", 3600, 24], ["day", 86400, 30]];
+  function ago(seconds) {
+    if (seconds < 60) return "just now";
+    for (var i = 0; i < units.length; i++) {
+      var count = Math.floor(seconds / units[i][1]);
+      if (count < units[i][2]) return count + " " + units[i][0] + (count === 1 ? "" : "s") + " ago";
+    }
+    return null;
+  }
+  function refresh() {
+    var now = Date.now();
+    document.querySelectorAll(".comment__meta time[datetime], .comment-context time[datetime]").forEach(function (time) {
+      if (!time.title) time.title = time.textContent;
+      var seconds = Math.max(0, (now - Date.parse(time.getAttribute("datetime"))) / 1000);
+      time.textContent = ago(seconds) || time.title;
+    });
+  }
+  refresh();
+  setInterval(refresh, 60000);
+})();

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.utils import timezone
 
 from comments.models import Comment
 from tests.browser.steps import fill_sign_up_form
@@ -83,4 +86,21 @@ def test_without_javascript_the_reply_link_opens_the_reply_page(browser, live_se
     reply = Comment.objects.get(body="None yet.")
     assert reply.parent_id == parent.pk
     assert page.locator(f"#comment-{parent.pk} > ol.replies > #comment-{reply.pk}").count() == 1
+    context.close()
+
+
+def test_the_script_says_how_long_ago_and_the_page_says_when_without_it(browser, live_server, page):
+    article = ArticleFactory()
+    recent = make_comment(article, body="Just posted", created_at=timezone.now() - timedelta(minutes=3))
+    old = make_comment(article, body="Long ago", created_at=datetime(2021, 6, 1, 14, 5, tzinfo=UTC))
+    page.goto(article.get_absolute_url())
+    assert box(page, recent).locator("time").inner_text() == "3 minutes ago"
+    written = timezone.localtime(recent.created_at)
+    assert box(page, recent).locator("time").get_attribute("title") == f"{written:%-d %b %Y, %H:%M}"
+    assert box(page, old).locator("time").inner_text() == "1 Jun 2021, 14:05"
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(article.get_absolute_url())
+    assert box(plain, recent).locator("time").inner_text() == f"{written:%-d %b %Y, %H:%M}"
     context.close()

@@ -1,0 +1,76 @@
+"""The comments on a page, put together: what comments/thread.py reads, in the markup of
+comments/markup.py, with each signed-in reader's own controls written in.
+
+- `article_discussion`: one page of an article's discussion.
+- `comment_page`: a comment's own page (the comments above it, then its subtree).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.safestring import mark_safe
+
+from comments import markup, moderation, thread
+
+
+@dataclass
+class Discussion:
+    sort: str
+    page: object  # the Paginator's page, for the page links
+    markup: str  # the threads' <li>s (safe); empty when no thread takes a place
+
+
+def controls_for(user, *, recommended, flags_of):
+    """The per-reader controls for a signed-in user (None for anonymous readers, who get the
+    shared markup as it is). `flags_of` is a filter of the comments whose flag counts the
+    moderators' buttons show; they are read only for moderators."""
+    if user is None or not user.is_authenticated:
+        return None
+    moderator = user.is_staff and moderation.can_moderate(user)
+    return markup.Controls(user, recommended=recommended(), moderator=moderator,
+                           flags=thread.flag_counts(**flags_of) if moderator else None)
+
+
+def article_discussion(article, *, sort=None, page_number=1, user=None):
+    page = thread.page_of_threads(article, sort=sort, page_number=page_number)
+    tree_ids = [root.tree_id for root in page.roots]
+    accepts = article.accepts_comments
+    prefix = markup.comment_url_prefix()
+    threads = thread.read_threads(article, tree_ids)
+    markups = [markup.thread(threads[tree_id], accepts_comments=accepts, prefix=prefix)
+               for tree_id in tree_ids]
+    controls = controls_for(
+        user if tree_ids else None,
+        recommended=lambda: thread.recommended_by(user, comment__article=article),
+        flags_of={"article": article, "tree_id__in": tree_ids},
+    )
+    if controls is None:
+        html = "".join(item.html for item in markups)
+    else:
+        html = "".join(controls.write_into(item) for item in markups)
+    return Discussion(sort=page.sort, page=page.page, markup=mark_safe(html))
+
+
+@dataclass
+class CommentPage:
+    ancestors: str  # the comments above it, quoted (safe)
+    markup: str  # the comment and its replies: <li>s (safe)
+
+
+def comment_page(comment, *, user=None):
+    """A comment's own page, or None when nothing of its subtree is shown."""
+    nodes = thread.subtree(comment)
+    if not nodes:
+        return None
+    prefix = markup.comment_url_prefix()
+    shared = markup.comments(nodes, accepts_comments=comment.article.accepts_comments, prefix=prefix)
+    subtree = {"tree_id": comment.tree_id, "lft__gte": comment.lft, "rght__lte": comment.rght}
+    controls = controls_for(
+        user, recommended=lambda: thread.recommended_by(user, comment__tree_id=comment.tree_id),
+        flags_of=subtree,
+    )
+    html = shared.html if controls is None else controls.write_into(shared)
+    ancestors = comment.get_ancestors().select_related("author")
+    return CommentPage(
+        ancestors=mark_safe("".join(markup.quote(above, link=True, prefix=prefix) for above in ancestors)),
+        markup=mark_safe(html),
+    )
