@@ -3,15 +3,19 @@ the size of the discussion (the discussions are made with generate_content's bul
 
 import pytest
 
+from comments import moderation
 from comments.models import Comment, Recommendation
 from newsroom.models import User
-from tests.factories import ArticleFactory, make_discussion
+from tests.factories import ArticleFactory, make_comment, make_discussion, moderator
 
 pytestmark = pytest.mark.django_db
 
 # Article page: the article (with its section), its authors, its tags, the sections for the
-# navigation, then the discussion: count the threads, one page of threads, their comments.
+# navigation, then the discussion: count the threads taking a place, this page's threads,
+# their comments.
 ARTICLE_PAGE_QUERIES = 7
+# With no published comment no thread takes a place: the discussion reads nothing.
+EMPTY_ARTICLE_PAGE_QUERIES = 4
 # Signed in: the session, the user, and which comments on the page they recommended.
 SIGNED_IN_EXTRA = 3
 # A comment's own page: the comment (with article and author), the sections, its replies,
@@ -53,6 +57,14 @@ def test_article_page(client, discussion, viewer, django_assert_num_queries):
     assert shown >= min(10, Comment.objects.filter(article=discussion).count() // 2)
     if viewer:
         assert b'aria-pressed="true"' in response.content  # their recommendations
+
+
+def test_article_page_without_published_comments(client, django_assert_num_queries):
+    article = ArticleFactory()
+    moderation.decide(make_comment(article), "remove", moderator(), reason="spam")
+    with django_assert_num_queries(EMPTY_ARTICLE_PAGE_QUERIES):
+        response = client.get(article.get_absolute_url())
+    assert b"No comments yet" in response.content and b'<li id="comment-' not in response.content
 
 
 def test_comment_page(client, discussion, viewer, django_assert_num_queries):
