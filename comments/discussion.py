@@ -1,15 +1,30 @@
 """The comments on a page, put together: what comments/thread.py reads, in the markup of
 comments/markup.py, with each signed-in reader's own controls written in.
 
-- `article_discussion`: one page of an article's discussion.
-- `comment_page`: a comment's own page (the comments above it, then its subtree).
+- `article_discussion`: one page of an article's discussion. Each thread's markup is kept in
+  the cache under its root's id and version (comments/versions.py moves the version with
+  every public change in the thread), so a page whose threads are all cached reads no comment
+  at all, and one new reply re-reads and re-renders its own thread only.
+- `comment_page`: a comment's own page (the comments above it, then its subtree), rendered
+  each time: it is small, and the page cache keeps it whole.
 """
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from comments import markup, moderation, thread
+
+# Kept for a day after its last use; a changed thread is kept under a new key, so nothing is
+# ever stale, and the old entry simply ages out.
+THREAD_MARKUP_SECONDS = 24 * 3600
+# Markup written by other code must not be served after a deploy: the key names the code.
+MARKUP_CODE = hashlib.sha256(Path(markup.__file__).read_bytes()).hexdigest()[:8]
 
 
 @dataclass
@@ -33,11 +48,7 @@ def controls_for(user, *, recommended, flags_of):
 def article_discussion(article, *, sort=None, page_number=1, user=None):
     page = thread.page_of_threads(article, sort=sort, page_number=page_number)
     tree_ids = [root.tree_id for root in page.roots]
-    accepts = article.accepts_comments
-    prefix = markup.comment_url_prefix()
-    threads = thread.read_threads(article, tree_ids)
-    markups = [markup.thread(threads[tree_id], accepts_comments=accepts, prefix=prefix)
-               for tree_id in tree_ids]
+    markups = thread_markups(article, page.roots)
     controls = controls_for(
         user if tree_ids else None,
         recommended=lambda: thread.recommended_by(user, comment__article=article),
@@ -48,6 +59,27 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
     else:
         html = "".join(controls.write_into(item) for item in markups)
     return Discussion(sort=page.sort, page=page.page, markup=mark_safe(html))
+
+
+def thread_markups(article, roots):
+    """The markup of each thread (in the order of `roots`): from the cache, or read (in one
+    query for all the missing threads), rendered and cached."""
+    accepts = article.accepts_comments
+    # Besides the thread itself, its markup depends on whether the discussion is open (Reply
+    # links), how deep threads go, the language and the time zone of the times.
+    context = (f"{MARKUP_CODE}:{int(accepts)}:{settings.COMMENTS_MAX_DEPTH}:"
+               f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
+    keys = [f"thread-markup:{root.id}:{root.version}:{context}" for root in roots]
+    found = cache.get_many(keys) if keys else {}
+    missing = [(key, root) for key, root in zip(keys, roots) if key not in found]
+    if missing:
+        prefix = markup.comment_url_prefix()
+        nodes = thread.read_threads(article, [root.tree_id for _, root in missing])
+        fresh = {key: markup.thread(nodes[root.tree_id], accepts_comments=accepts, prefix=prefix)
+                 for key, root in missing}
+        cache.set_many(fresh, THREAD_MARKUP_SECONDS)
+        found.update(fresh)
+    return [found[key] for key in keys]
 
 
 @dataclass

@@ -100,10 +100,12 @@ def read_nodes(**comment_filter):
 
 @dataclass(frozen=True)
 class Root:
-    """A thread taking a place on the page: its root comment's id and tree."""
+    """A thread taking a place on the page: its root comment's id, its tree, and its version
+    (comments/versions.py moves it with every public change in the thread)."""
 
     id: int
     tree_id: int
+    version: int
 
 
 @dataclass
@@ -124,7 +126,7 @@ def page_of_threads(article, *, sort=DEFAULT_SORT, page_number=1):
     if article.comment_count:
         roots = (
             Comment.objects.roots().filter(article=article).taking_a_place()
-            .order_by(*SORTS[sort]).values_list("id", "tree_id")
+            .order_by(*SORTS[sort]).values_list("id", "tree_id", "thread_version")
         )
     page = Paginator(roots, settings.COMMENTS_PER_PAGE).get_page(page_number)
     return Page(sort=sort, page=page, roots=[Root(*values) for values in page.object_list])
