@@ -50,6 +50,7 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
     person = rules.standing(author)
     rules.check_author(author, person)
     rules.check_words(body)
+    body_html = render_comment(body)  # before the lock: the lock covers numbering and insert
 
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
@@ -68,7 +69,8 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
         status, why = rules.initial_status(article, author, body, person)
         comment = Comment(
             article=article, parent=parent, author=author, guest_name=guest_name.strip(),
-            guest_email=guest_email, body=body, status=status, ip_address=ip_address,
+            guest_email=guest_email, body=body, body_html=body_html, status=status,
+            ip_address=ip_address,
         )
         save_new(comment)
         if why:
@@ -78,8 +80,8 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
 
 def save_new(comment):
     """Insert a new comment; the caller holds tree.locked() for its parent's thread (or for
-    new threads) and has read the parent inside that lock."""
-    comment.body_html = render_comment(comment.body)
+    new threads) and has read the parent inside that lock. Its body_html is rendered
+    beforehand, outside the lock, so that nothing slow holds up the thread's other writers."""
     comment.save()
     versions.discussion_changed(comment, count=int(comment.is_visible))
     return comment
@@ -97,13 +99,18 @@ def find_duplicate(article, body, author, guest_name, ip_address, parent):
     return same.order_by("pk").first()
 
 
-@transaction.atomic
 def edit_comment(comment, user, body):
     """The author rewrites their comment within the edit window; the old text is kept."""
+    body = strip_nul(body).strip()
+    body_html = render_comment(body)  # before the row lock, as posting renders before its lock
+    with transaction.atomic():
+        return _save_edit(comment, user, body, body_html)
+
+
+def _save_edit(comment, user, body, body_html):
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if not comment.can_edit(user):
         raise PermissionDenied("Only the author can edit a comment, and only for a short while.")
-    body = strip_nul(body).strip()
     if body == comment.body:
         return comment
     rules.check_words(body)
@@ -114,7 +121,7 @@ def edit_comment(comment, user, body):
     CommentRevision.objects.create(
         comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
     )
-    comment.body, comment.body_html, comment.edited_at = body, render_comment(body), timezone.now()
+    comment.body, comment.body_html, comment.edited_at = body, body_html, timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
     versions.discussion_changed(comment)
     return comment

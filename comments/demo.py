@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from comments import actions, moderation, tree, words
 from comments.models import Comment, Flag, ModerationLog, Word
 from newsroom.models import User
+from newsroom.text import render_comment
 
 FIRST_COMMENT_AFTER = timedelta(minutes=40)
 BETWEEN_COMMENTS = timedelta(minutes=7)
@@ -29,6 +30,7 @@ def load_seed_discussion(article, seed_comments):
     saved = {}
     for seed in seed_comments:
         parent = saved.get(seed.parent)
+        body_html = render_comment(seed.body)  # outside the lock, as actions.post_comment does
         with tree.locked(parent.tree_id if parent else None):
             if parent is not None:
                 parent.refresh_from_db()
@@ -37,6 +39,7 @@ def load_seed_discussion(article, seed_comments):
                 parent=parent,
                 author=commenter(seed.author) if seed.author else None,
                 body=seed.body,
+                body_html=body_html,
                 status=Comment.Status.PUBLISHED,
                 created_at=article.published_at + FIRST_COMMENT_AFTER + seed.number * BETWEEN_COMMENTS,
             ))
@@ -91,9 +94,11 @@ def add_spam(article, moderator):
     name, body = SPAM
     if Comment.objects.filter(article=article, guest_name=name).exists():
         return
+    body_html = render_comment(body)
     with tree.locked(None):
         comment = actions.save_new(Comment(
-            article=article, guest_name=name, body=body, status=Comment.Status.PENDING,
+            article=article, guest_name=name, body=body, body_html=body_html,
+            status=Comment.Status.PENDING,
             ip_address="203.0.113.7", created_at=article.published_at + timedelta(days=1),
         ))
     moderation.decide(comment, "spam", moderator)

@@ -7,6 +7,7 @@ from comments import actions, tree
 from comments.models import Comment
 from comments.permissions import moderators_group
 from newsroom.models import Article, Author, Section, Tag, User
+from newsroom.text import render_comment
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -84,11 +85,12 @@ def make_comment(article=None, *, parent=None, author=None, guest_name="", body=
     """A comment saved the way the site saves them (inside the thread's lock, count kept),
     without the posting rules and flood limits. Without an author it is a guest's."""
     article = article or parent.article
+    body_html = render_comment(body)
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
             parent.refresh_from_db()
         comment = Comment(article=article, parent=parent, author=author, guest_name=guest_name,
-                          body=body, status=status, **fields)
+                          body=body, body_html=body_html, status=status, **fields)
         return actions.save_new(comment)
 
 
