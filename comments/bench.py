@@ -9,7 +9,10 @@ It measures, in a throw-away database of its own (never the developer's data):
   page (at most COMMENTS_PER_PAGE threads, no reply below COMMENTS_MAX_DEPTH): the full
   thread is rendered, nothing is left for "more comments" or "continue this thread";
 - the median time of comments.actions.post_comment posting a reply into a 1,000-comment
-  thread when the comments table holds 10,000, then 100,000 comments.
+  thread when the comments table holds 10,000, then 100,000 comments;
+- the worst time newsroom.text.render_comment takes on a body of the pathological corpus
+  (comments/pathological.py), beside an ordinary comment's;
+- posting through HTTP: 16 concurrent posters against gunicorn (see comments/bench_http.py).
 """
 
 import statistics
@@ -25,15 +28,19 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from comments import actions, checks
-from comments.generate import generate
+from comments import actions, checks, pathological
+from comments.generate import SENTENCES, generate
 from comments.models import Comment
 from newsroom.models import User
+from newsroom.text import render_comment
 
 PAGE_TARGET_MS = 40  # for the 1,000-comment page
 QUERY_TARGET = 10  # at any size
 BYTES_TARGET = 700  # per comment
 GROWTH_TOLERANCE = 1.5  # reply time may not grow more than this from the smallest table
+REPLY_TARGET_MS = 15  # median, into a 1,000-comment thread, at any table size
+RENDER_TARGET_MS = 20  # any body up to COMMENTS_MAX_LENGTH
+RENDER_RUNS = 5  # per body; its median counts
 PAGE_BUDGET_SECONDS = 8  # stop timing one page size after this long (at least 3 runs)
 WARM_UP_REPLIES = 5  # posted but not timed after each fill (caches, connection)
 
@@ -46,6 +53,17 @@ class PageResult:
     runs: int
     queries: int
     bytes_per_comment: float
+
+
+@dataclass
+class RenderResult:
+    bodies: int
+    worst_wall_ms: float  # of the body slowest in CPU time
+    worst_cpu_ms: float
+    worst_body: str
+    slowest_wall_ms: float  # of any body
+    ordinary_wall_ms: float
+    ordinary_cpu_ms: float
 
 
 @dataclass
@@ -160,6 +178,31 @@ def bench_replies(table_sizes, thread_size, replies, seed, log):
     return results
 
 
+def render_times(text, runs):
+    """Median wall-clock and CPU milliseconds of rendering `text`. On a shared machine the
+    wall clock also counts time spent waiting for a core; the CPU time (time.thread_time) is
+    what the body itself costs, and what an idle core would show."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        render_comment(text)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def bench_render(log, runs=RENDER_RUNS):
+    """The slowest body of the pathological corpus (median of `runs` renders each)."""
+    corpus = pathological.corpus()
+    times = {name: render_times(body, runs) for name, body in corpus}
+    worst = max(times, key=lambda name: times[name][1])
+    ordinary = "\n\n".join(" ".join(SENTENCES[i:i + 3]) for i in range(0, 9, 3))
+    result = RenderResult(len(corpus), *times[worst], worst,
+                          max(times.values())[0], *render_times(ordinary, runs * 20))
+    log(f"  rendered {len(corpus)} pathological bodies: worst {result.worst_cpu_ms:.1f} ms CPU")
+    return result
+
+
 def settle():
     """After a bulk insert: fresh planner statistics, as autovacuum (PostgreSQL) or a
     periodic ANALYZE (SQLite) would give a live site, so that the replies are timed against
@@ -172,8 +215,20 @@ def mark(ok):
     return "ok" if ok else "MISSED"
 
 
-def table(pages, replies, reference_size=1000):
-    lines = ["", "Article page, anonymous, rendered in-process (django.test.Client), every comment shown",
+def table(pages, replies, render=None, reference_size=1000):
+    lines = []
+    if render:
+        lines += ["", "Rendering a comment (newsroom.text.render_comment), median of "
+                      f"{RENDER_RUNS} runs per body",
+                  f"  worst of {render.bodies} pathological bodies of up to "
+                  f"{settings.COMMENTS_MAX_LENGTH:,} characters: {render.worst_cpu_ms:.2f} ms CPU, "
+                  f"{render.worst_wall_ms:.2f} ms wall ({render.worst_body})   target <= "
+                  f"{RENDER_TARGET_MS} ms {mark(render.worst_cpu_ms <= RENDER_TARGET_MS)}",
+                  f"  slowest body by the wall clock (counts waiting for a busy core): "
+                  f"{render.slowest_wall_ms:.2f} ms",
+                  f"  an ordinary comment of three paragraphs: {render.ordinary_cpu_ms:.3f} ms CPU, "
+                  f"{render.ordinary_wall_ms:.3f} ms wall"]
+    lines += ["", "Article page, anonymous, rendered in-process (django.test.Client), every comment shown",
              f"{'comments':>9} {'shown':>7} {'median ms':>10} {'runs':>5} {'queries':>8} "
              f"{'bytes/comment':>14}   targets"]
     for page in pages:
@@ -186,11 +241,13 @@ def table(pages, replies, reference_size=1000):
     if replies:
         lines += ["", f"Posting a reply (comments.actions.post_comment) into a "
                       f"{replies[0].thread_size:,}-comment thread",
-                  f"{'table rows':>11} {'median ms':>10} {'replies':>8}   target: not growing with the table"]
+                  f"{'table rows':>11} {'median ms':>10} {'replies':>8}   targets: <= "
+                  f"{REPLY_TARGET_MS} ms, not growing with the table"]
         first = replies[0].median_ms
         for reply in replies:
             growth = reply.median_ms / first if first else 1
             lines.append(f"{reply.table_size:>11,} {reply.median_ms:>10.2f} {reply.replies:>8}   "
+                         f"<= {REPLY_TARGET_MS} ms {mark(reply.median_ms <= REPLY_TARGET_MS)}, "
                          f"x{growth:.2f} of the smallest table {mark(growth <= GROWTH_TOLERANCE)}")
     return lines
 
@@ -200,12 +257,13 @@ def run(*, sizes, reply_tables, thread_size, replies, runs, seed=1, log=print):
         # WhiteNoise warns that STATIC_ROOT has not been collected: the bench needs no files.
         warnings.filterwarnings("ignore", message="No directory at")
         log(f"Database: {connection.vendor}")
+        render = bench_render(log)
         # Replies first: they need the table to grow from small to large; the pages are then
         # read from the full table, as on a live site.
         reply_results = bench_replies(reply_tables, thread_size, replies, seed, log) if reply_tables else []
         pages = bench_pages(sizes, runs, seed, log)
         report = checks.check()
-        lines = table(pages, reply_results)
+        lines = table(pages, reply_results, render)
         lines.append("")
         lines.append(f"check_comment_trees on the bench data: "
                      f"{'sound' if report.ok else 'BROKEN'} ({report.comments:,} comments, "

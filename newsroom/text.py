@@ -52,34 +52,33 @@ def _limit_quote_depth(match):
     return prefix[:cut] + "\\" + prefix[cut:]  # a backslash makes the marker plain text
 
 
-def _cmark(text, options, extensions=()):
+def _cmark(text, options, extensions=None):
     # A lone surrogate cannot be encoded as UTF-8 (and never comes from a decoded request):
     # replace it rather than fail.
     text = strip_nul(text).encode("utf-8", "replace").decode("utf-8")
     text = CONTAINER_PREFIX.sub(_limit_quote_depth, text)
-    html = cmarkgfm.markdown_to_html_with_extensions(text, options, extensions=list(extensions))
+    if extensions:
+        html = cmarkgfm.markdown_to_html_with_extensions(text, options, extensions=extensions)
+    else:  # the direct call: about twice as fast as the one that attaches extensions
+        html = cmarkgfm.markdown_to_html(text, options)
     return html.rstrip("\n")
+
+
+URL_SCHEMES = {"http", "https", "mailto"}
+ARTICLE_CLEANER = nh3.Cleaner(tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES,
+                              url_schemes=URL_SCHEMES)
 
 
 def render_markdown(text):
     """Articles, written by staff: headings, images, tables and their own HTML (figures)."""
-    html = _cmark(text, Options.CMARK_OPT_UNSAFE, extensions=["table"])
-    return sanitise(html, tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES)
-
-
-def sanitise(html, *, tags, attributes, link_rel=None):
-    return nh3.clean(
-        html,
-        tags=tags,
-        attributes=attributes,
-        link_rel=link_rel,
-        url_schemes={"http", "https", "mailto"},
-    )
+    return ARTICLE_CLEANER.clean(_cmark(text, Options.CMARK_OPT_UNSAFE, extensions=["table"]))
 
 
 COMMENT_TAGS = {"p", "br", "strong", "em", "a", "blockquote", "ul", "ol", "li", "code", "pre"}
 COMMENT_ATTRIBUTES = {"a": {"href"}}
 COMMENT_LINK_REL = "nofollow ugc noopener"
+COMMENT_CLEANER = nh3.Cleaner(tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES,
+                              link_rel=COMMENT_LINK_REL, url_schemes=URL_SCHEMES)
 BARE_URL = re.compile(r"(?<![<(\[\"'=])\bhttps?://[^\s<>\"']+")
 TRAILING_PUNCTUATION = ".,;:!?)]'\""
 
@@ -96,5 +95,4 @@ def render_comment(text):
     link spam). Raw HTML is left out by cmark (its text stays), and the sanitiser drops the
     tags comments do not take (headings keep their words, images go)."""
     html = _cmark(BARE_URL.sub(_autolink, text), Options.CMARK_OPT_HARDBREAKS)
-    return sanitise(html, tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES,
-                    link_rel=COMMENT_LINK_REL)
+    return COMMENT_CLEANER.clean(html)

@@ -27,3 +27,5 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     assert "check_comment_trees on the bench data: sound" in out
     if sqlite:
         assert not configured.exists()  # the bench never opened the configured database
+    assert "Rendering a comment (newsroom.text.render_comment)" in out
+    assert "pathological bodies of up to 10,000 characters" in out
