@@ -28,7 +28,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from comments import actions, checks, pathological
+from comments import actions, bench_http, checks, pathological
 from comments.generate import SENTENCES, generate
 from comments.models import Comment
 from newsroom.models import User
@@ -252,7 +252,27 @@ def table(pages, replies, render=None, reference_size=1000):
     return lines
 
 
-def run(*, sizes, reply_tables, thread_size, replies, runs, seed=1, log=print):
+def http_table(result):
+    answers = ", ".join(f"{count} x {status}" for status, count in sorted(result.statuses.items()))
+    accepted = result.statuses.get(302, 0)
+    lost = accepted - result.stored
+    return [
+        "", f"Posting through HTTP: {result.posters} concurrent posters, gunicorn with "
+            f"{result.workers} workers (DEBUG off), {result.posts} posts, "
+            f"{bench_http.REPLY_SHARE:.0%} of them replies into a 1,000-comment discussion",
+        f"  {result.per_second:.1f} posts/s   target >= {bench_http.POSTS_PER_SECOND_TARGET} "
+        f"{mark(result.per_second >= bench_http.POSTS_PER_SECOND_TARGET)}",
+        f"  latency p50 {result.percentile(0.5):.0f} ms, p99 {result.percentile(0.99):.0f} ms   "
+        f"target p99 <= {bench_http.P99_TARGET_MS} ms {mark(result.percentile(0.99) <= bench_http.P99_TARGET_MS)}",
+        f"  answers: {answers}; stored: {result.stored} "
+        f"({'nothing acknowledged lost' if lost <= 0 else f'{lost} ACKNOWLEDGED AND LOST'})",
+        "  flood limits as in production: each post comes from its own account and its own "
+        "address, sent in X-Forwarded-For to gunicorn run with PROXY_COUNT=1 (the bench plays "
+        "the reverse proxy)",
+    ]
+
+
+def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1, log=print):
     with bench_settings(), warnings.catch_warnings():
         # WhiteNoise warns that STATIC_ROOT has not been collected: the bench needs no files.
         warnings.filterwarnings("ignore", message="No directory at")
@@ -262,8 +282,9 @@ def run(*, sizes, reply_tables, thread_size, replies, runs, seed=1, log=print):
         # read from the full table, as on a live site.
         reply_results = bench_replies(reply_tables, thread_size, replies, seed, log) if reply_tables else []
         pages = bench_pages(sizes, runs, seed, log)
+        http = bench_http.bench_http(http_posts, seed, log) if http_posts else None
         report = checks.check()
-        lines = table(pages, reply_results, render)
+        lines = table(pages, reply_results, render) + (http_table(http) if http else [])
         lines.append("")
         lines.append(f"check_comment_trees on the bench data: "
                      f"{'sound' if report.ok else 'BROKEN'} ({report.comments:,} comments, "

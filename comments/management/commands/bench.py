@@ -1,6 +1,7 @@
 """`make bench`: how fast the comments are, in a throw-away database (see comments/bench.py).
 
-    manage.py bench            # 100 / 1,000 / 10,000-comment pages; replies at 10k and 100k rows
+    manage.py bench            # 100 / 1,000 / 10,000-comment pages; replies at 10k and 100k rows;
+                               # render times; 600 posts through HTTP against gunicorn
     manage.py bench --quick    # tiny sizes, a few seconds (the test suite's smoke test)
 """
 
@@ -33,21 +34,25 @@ class Command(BaseCommand):
                             help="Comments in the thread replied into (default 1000).")
         parser.add_argument("--replies", type=int, default=30, help="Replies timed per table size.")
         parser.add_argument("--runs", type=int, default=15, help="Page loads timed per size.")
+        parser.add_argument("--http-posts", type=int, default=600,
+                            help="Posts sent through HTTP by 16 concurrent posters to gunicorn "
+                                 "(default 600; 0 to skip).")
         parser.add_argument("--quick", action="store_true",
                             help="Tiny sizes for a smoke test: --sizes 10,60 --reply-tables 300,600 "
-                                 "--reply-thread 50 --replies 5 --runs 3.")
+                                 "--reply-thread 50 --replies 5 --runs 3 --http-posts 48.")
         parser.add_argument("--database-name", default="newsroom_bench",
                             help="PostgreSQL database to create and drop (default newsroom_bench).")
 
     def handle(self, *args, **options):
         if options["quick"]:
-            options.update(sizes="10,60", reply_tables="300,600", reply_thread=50, replies=5, runs=3)
+            options.update(sizes="10,60", reply_tables="300,600", reply_thread=50, replies=5, runs=3,
+                           http_posts=48)
         started = time.perf_counter()
         with bench.throwaway_database(options["database_name"]):
             _, _, report, lines = bench.run(
                 sizes=numbers(options["sizes"]), reply_tables=numbers(options["reply_tables"]),
                 thread_size=options["reply_thread"], replies=options["replies"],
-                runs=options["runs"], log=self.stdout.write,
+                runs=options["runs"], http_posts=options["http_posts"], log=self.stdout.write,
             )
         for line in lines:
             self.stdout.write(line)

@@ -1,0 +1,222 @@
+"""Posting through HTTP for `make bench`: concurrent posters against a real gunicorn.
+
+The bench starts gunicorn (DEBUG off, comments.bench_settings) on a free port of 127.0.0.1,
+against the bench's own throw-away database, and lets POSTERS threads post as fast as the
+site answers (each waits for its answer before it posts again), a mix of replies into a
+1,000-comment discussion and new threads, as signed-in readers through the real forms.
+
+The site's flood limits stay on (one comment per 10 s and 30 an hour per account; 5 a minute
+and 120 an hour per address): every post comes from its own account and its own address. The
+bench plays the reverse proxy: gunicorn runs with PROXY_COUNT=1 (and TRUSTED_PROXIES=
+127.0.0.1/32) and each request carries its poster's address in X-Forwarded-For, exactly as
+the site sees readers behind its proxy in production.
+"""
+
+import http.client
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.utils import timezone
+
+from comments.generate import SENTENCES, generate
+from comments.models import Comment
+from newsroom.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTERS = 16
+WORKERS = 2
+POSTS_PER_SECOND_TARGET = 50
+P99_TARGET_MS = 300
+REPLY_SHARE = 0.7  # the rest start new threads
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class HttpResult:
+    posters: int
+    workers: int
+    posts: int
+    seconds: float
+    latencies_ms: list
+    statuses: dict
+    stored: int
+
+    @property
+    def per_second(self):
+        return self.posts / self.seconds
+
+    def percentile(self, share):
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url():
+    """The URL of the database the bench is connected to (its throw-away one)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def gunicorn(workers):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "comments.bench_settings",
+        "DEBUG": "0",
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,  # the sessions the bench made are signed with it
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PROXY_COUNT": "1",
+        "TRUSTED_PROXIES": "127.0.0.1/32",
+    }
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", str(workers),
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors,
+        )
+        try:
+            wait_until_serving(port, process, errors)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_serving(port, process, errors):
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            errors.seek(0)
+            raise RuntimeError("gunicorn stopped: " + errors.read().decode(errors="replace")[-2000:])
+        try:
+            status, _ = request(port, "GET", "/robots.txt")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s")
+
+
+def request(port, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def signed_in_posters(count, prefix):
+    """`count` accounts, each with a session (signed in as the login view would) and a
+    CSRF token, and an address of its own: (session key, token, address) triples."""
+    users = User.objects.bulk_create(
+        User(username=f"{prefix}-{number}", display_name=f"Bench Poster {number}",
+             password="!bench")  # an unusable password: nobody signs in with it
+        for number in range(count)
+    )
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    expires = timezone.now() + timedelta(days=1)
+    sessions = []
+    for user in users:
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend,
+                HASH_SESSION_KEY: user.get_session_auth_hash()}
+        sessions.append(Session(session_key=secrets.token_hex(16),
+                                session_data=SessionStore().encode(data), expire_date=expires))
+    Session.objects.bulk_create(sessions)
+    return [(session.session_key, secrets.token_hex(16), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
+            for n, session in enumerate(sessions, 1)]
+
+
+def post_all(port, jobs, posters):
+    """Post every job with `posters` threads; returns (seconds, latencies in ms, statuses)."""
+    lock, latencies, statuses = threading.Lock(), [], {}
+    pending = iter(jobs)
+
+    def poster():
+        while True:
+            with lock:
+                job = next(pending, None)
+            if job is None:
+                return
+            path, (session, token, address), body = job
+            started = time.perf_counter()
+            status, _ = request(port, "POST", path, body=urlencode(
+                {"body": body, "csrfmiddlewaretoken": token}), headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; "
+                          f"{settings.CSRF_COOKIE_NAME}={token}",
+                "X-Forwarded-For": address,
+            })
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=poster) for _ in range(posters)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, statuses
+
+
+def bench_http(posts, seed, log, posters=POSTERS, workers=WORKERS, warm_up=None):
+    warm_up = posters * 2 if warm_up is None else warm_up
+    made = generate(articles=1, comments=1000, seed=seed * 1000 + 900)
+    article = made.articles[0]
+    parents = list(Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
+                   .values_list("pk", flat=True))
+    rng = random.Random(seed)
+    accounts = signed_in_posters(warm_up + posts, prefix=f"bench-http-{seed}")
+
+    def job(number):
+        path = (f"/comments/{rng.choice(parents)}/reply/" if rng.random() < REPLY_SHARE
+                else f"/comments/article/{article.pk}/")
+        body = f"Bench post {number}. " + " ".join(rng.sample(SENTENCES, 2))
+        return path, accounts[number], body
+
+    with gunicorn(workers) as port:
+        post_all(port, [job(n) for n in range(warm_up)], posters)
+        before = Comment.objects.count()
+        seconds, latencies, statuses = post_all(
+            port, [job(n) for n in range(warm_up, warm_up + posts)], posters)
+        stored = Comment.objects.count() - before
+    result = HttpResult(posters, workers, posts, seconds, latencies, statuses, stored)
+    log(f"  {posts} posts through HTTP: {result.per_second:.1f} posts/s")
+    return result
