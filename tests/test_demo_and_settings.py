@@ -43,13 +43,31 @@ def test_load_demo_is_safe_to_run_twice(client):
     assert Article.objects.exclude(pk__in=Article.objects.published()).count() == 2
 
 
-def test_check_deploy_is_silent_with_production_settings():
-    env = {**os.environ, "DEBUG": "0", "HTTPS": "1", "ALLOWED_HOSTS": "news.example.com",
-           "SECRET_KEY": "k3v!" + "x9Qz" * 15}
+PRODUCTION = {"DEBUG": "0", "HTTPS": "1", "ALLOWED_HOSTS": "news.example.com",
+              "SECRET_KEY": "k3v!" + "x9Qz" * 15,
+              "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+
+
+def check_deploy(**settings):
+    env = {**os.environ, **settings}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )
+
+
+def test_check_deploy_is_silent_with_production_settings():
+    result = check_deploy(**PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_mail_printed_to_the_log_in_production():
+    # The console backend would print every password-reset link into the server's log.
+    console = {**PRODUCTION, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    result = check_deploy(**console)
+    assert result.returncode == 1
+    assert "newsroom.W001" in result.stderr and "password-reset mail" in result.stderr
+    # A developer's machine (DEBUG on) may print mail: that is how they read it.
+    assert "newsroom.W001" not in check_deploy(**{**console, "DEBUG": "1"}).stderr
