@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 
 from comments.models import Flag, ModerationLog
+from newsroom import names
 
 
 class CommentForm(forms.Form):
@@ -25,6 +26,10 @@ class GuestCommentForm(CommentForm):
         label="Email (optional, never shown)", required=False, max_length=254
     )
     field_order = ["guest_name", "guest_email", "body"]
+
+    def clean_guest_name(self):
+        # A guest may not pass for staff either (newsroom/names.py).
+        return names.validate(self.cleaned_data["guest_name"])
 
 
 class EditForm(forms.Form):

@@ -36,10 +36,19 @@ PLACEHOLDERS = {
     Comment.Status.FLAGGED: "This comment is hidden until a moderator has reviewed it.",
 }
 HIDDEN_PLACEHOLDER = "This comment is not shown."
+STAFF_MARK = ' <span class="staff-mark" title="A member of the site’s staff">Staff</span>'
 
 
 def placeholder(comment):
     return PLACEHOLDERS.get(comment.status, HIDDEN_PLACEHOLDER)
+
+
+def name(comment):
+    """Who wrote the comment, as every page shows it: inside <bdi>, so a name in a
+    right-to-left script cannot reorder the text beside it, and for staff with a mark drawn
+    from the account's role, never from the name (newsroom/names.py keeps "staff" out of
+    readers' names)."""
+    return f"<bdi>{escape(comment.display_name)}</bdi>{STAFF_MARK if comment.author_is_staff else ''}"
 
 
 @lru_cache(maxsize=32)
@@ -109,7 +118,7 @@ def comments(nodes, *, accepts_comments, prefix=None):
             count = node.recommend_count
             reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
             part = (f'{opening}<li id="comment-{pk}" class="comment"><article class="comment__box">'
-                    f'<p class="comment__meta"><b>{escape(node.display_name)}</b> '
+                    f'<p class="comment__meta"><b>{name(node)}</b> '
                     f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited_at else ""}</p>'
                     f'<div class="comment__body">{node.body_html}</div><p class="comment__actions">'
                     f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
@@ -137,7 +146,7 @@ def thread(nodes, *, accepts_comments, prefix=None):
     else:
         counted = f"({replies} repl{pluralize(replies, 'y,ies')})"
         root = nodes[0]
-        whose = escape(root.display_name) if root.is_visible else "a removed comment"
+        whose = f"<bdi>{escape(root.display_name)}</bdi>" if root.is_visible else "a removed comment"
         head = (f'<li class="thread"><details open><summary><span class="thread__hide">Hide this '
                 f'thread {counted}</span><span class="thread__show">Show the thread of {whose} '
                 f'{counted}</span></summary><ol class="comments">')
@@ -208,4 +217,4 @@ def quote(comment, *, link=False, prefix=None):
         when = f'<a href="{escape(prefix or comment_url_prefix())}{comment.pk}/">{when}</a>'
     return mark_safe(f'<blockquote class="comment-context"><div class="comment__body">'
                      f'{comment.body_html}</div><footer class="meta">'
-                     f'{escape(comment.display_name)}, {when}</footer></blockquote>')
+                     f'{name(comment)}, {when}</footer></blockquote>')

@@ -91,6 +91,11 @@ class Comment(MPTTModel):
         return self.guest_name or "Guest"
 
     @property
+    def author_is_staff(self):
+        """Whether the comment carries the staff mark (from the account, never the name)."""
+        return bool(self.author_id) and self.author.is_staff
+
+    @property
     def is_visible(self):
         return self.status == self.Status.PUBLISHED
 

@@ -33,7 +33,7 @@ DEFAULT_SORT = "oldest"
 NODE_COLUMNS = (
     "id", "parent_id", "author_id", "guest_name", "body_html", "status", "created_at",
     "edited_at", "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
-    "author__display_name", "author__username",
+    "author__display_name", "author__username", "author__is_staff",
 )
 PUBLISHED = Comment.Status.PUBLISHED.value
 
@@ -41,16 +41,16 @@ PUBLISHED = Comment.Status.PUBLISHED.value
 class Node:
     """A comment as the discussion pages read it: the attributes of Comment they use (pk,
     body_html, created_at, edited_at, author_id, recommend_count, replies_locked, level,
-    display_name, is_visible...), built from one row of values. `depth` (below the first
+    display_name, author_is_staff, is_visible...), built from one row of values. `depth` (below the first
     comment shown) and `cut_off` (its replies continue on its own page) are set by `shown`."""
 
     __slots__ = ("id", "parent_id", "author_id", "guest_name", "body_html", "status",
                  "created_at", "edited_at", "recommend_count", "replies_locked", "lft", "rght",
-                 "tree_id", "level", "display_name", "depth", "cut_off")
+                 "tree_id", "level", "display_name", "author_is_staff", "depth", "cut_off")
 
     def __init__(self, id, parent_id, author_id, guest_name, body_html, status, created_at,
                  edited_at, recommend_count, replies_locked, lft, rght, tree_id, level,
-                 author_display_name, author_username):
+                 author_display_name, author_username, author_is_staff):
         self.id, self.parent_id, self.author_id, self.guest_name = id, parent_id, author_id, guest_name
         self.body_html, self.status, self.created_at, self.edited_at = body_html, status, created_at, edited_at
         self.recommend_count, self.replies_locked = recommend_count, replies_locked
@@ -60,6 +60,7 @@ class Node:
             self.display_name = author_display_name or author_username
         else:
             self.display_name = guest_name or "Guest"
+        self.author_is_staff = bool(author_is_staff)
         self.depth, self.cut_off = 0, False
 
     @property

@@ -4,8 +4,6 @@ Signing in and out, changing and resetting a password are Django's own views
 (`django.contrib.auth.urls`); their templates are in templates/registration/.
 """
 
-import unicodedata
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -13,8 +11,9 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.messages.views import SuccessMessageMixin
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, UpdateView
 
+from newsroom import names
 from newsroom.models import User
 
 USERNAME_HELP = "What you sign in with: letters, digits and @ . + - _ only, 150 at most."
@@ -31,7 +31,59 @@ DISPLAY_NAME_HELP = "Shown beside what you write. Leave it empty to be shown by 
 EMAIL_HELP = "Used only to reset your password; never shown to other readers."
 
 
-class AccountFieldsMixin:
+EMAIL_TAKEN = ("Another account already uses this email address. If it is yours, sign in, "
+               "or ask for a password reset.")
+
+
+def email_taken(email, *, exclude_pk=None):
+    """Whether another account uses the address, compared as the database's unique
+    constraint compares it (lower-cased there, so both sides agree)."""
+    others = User.objects.alias(address=Lower("email")).filter(address=Lower(Value(email)))
+    return bool(email) and others.exclude(pk=exclude_pk).exists()
+
+
+class NameAndEmailRules:
+    """The rules for the names and the email address of an account (newsroom/names.py),
+    shared by sign-up, the account page and the admin's user forms."""
+
+    def account_is_staff(self):
+        return self.instance.is_staff
+
+    def clean_name_field(self, field):
+        value = self.cleaned_data.get(field)
+        if not value:  # refused already (or empty, where the field allows it)
+            return value
+        return names.validate(value, account_pk=self.instance.pk, staff=self.account_is_staff())
+
+    def clean_username(self):
+        if hasattr(super(), "clean_username"):  # the creation forms refuse a taken username
+            self.cleaned_data["username"] = super().clean_username()
+        return self.clean_name_field("username")
+
+    def clean_display_name(self):
+        return self.clean_name_field("display_name")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email_taken(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
+
+    def save_refusing_races(self, commit=True):
+        """save(), but a unique constraint lost to a concurrent save becomes a form error
+        (and returns None) instead of an IntegrityError."""
+        try:
+            with transaction.atomic():
+                return self.save(commit=commit)
+        except IntegrityError:
+            if email_taken(self.cleaned_data.get("email", ""), exclude_pk=self.instance.pk):
+                self.add_error("email", forms.ValidationError(EMAIL_TAKEN, code="email_taken"))
+            else:
+                self.add_error("username", "A user with that username already exists.")
+            return None
+
+
+class AccountFieldsMixin(NameAndEmailRules):
     """Display name and email, as both the sign-up form and the account page ask for them."""
 
     def __init__(self, *args, **kwargs):
@@ -41,15 +93,6 @@ class AccountFieldsMixin:
         self.fields["email"].required = True
         self.fields["email"].help_text = EMAIL_HELP
         self.fields["email"].widget.attrs["autocomplete"] = "email"
-
-    def clean_display_name(self):
-        name = self.cleaned_data["display_name"]
-        # Tabs, line breaks and other control characters have no place in a name on a page.
-        if any(unicodedata.category(char) == "Cc" for char in name):
-            raise forms.ValidationError(
-                "A display name cannot contain tabs, line breaks or other control characters."
-            )
-        return name
 
 
 class SignupForm(AccountFieldsMixin, UserCreationForm):
@@ -98,12 +141,9 @@ class SignupView(auth_views.RedirectURLMixin, CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                user = form.save()
-        except IntegrityError:
-            # Someone took the same username between the check and the save.
-            form.add_error("username", "A user with that username already exists.")
+        # Someone may take the same username or address between the check and the save.
+        user = form.save_refusing_races()
+        if user is None:
             return self.form_invalid(form)
         login(self.request, user)
         messages.success(self.request, f"Welcome, {user.public_name}. You are signed in.")
@@ -117,7 +157,7 @@ class SignupView(auth_views.RedirectURLMixin, CreateView):
 
 @method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 @method_decorator(never_cache, name="dispatch")
-class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
+class ProfileView(LoginRequiredMixin, UpdateView):
     form_class = ProfileForm
     template_name = "registration/profile.html"
     success_url = reverse_lazy("profile")
@@ -127,6 +167,13 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     def get_object(self, queryset=None):
         # A copy, not request.user: a refused change must not show up in the page header.
         return User.objects.get(pk=self.request.user.pk)
+
+    def form_valid(self, form):
+        self.object = form.save_refusing_races()
+        if self.object is None:
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,12 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
 
+from newsroom.accounts import NameAndEmailRules
 from newsroom.models import Article, Author, Section, Tag, User
+
+
+class UserAddForm(NameAndEmailRules, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+
+
+class UserEditForm(NameAndEmailRules, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def account_is_staff(self):
+        # Staff may carry reserved words ("The Moderator"): judged by the box as ticked now.
+        return bool(self["is_staff"].value()) if "is_staff" in self.fields else self.instance.is_staff
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserEditForm
+    add_form = UserAddForm
     fieldsets = BaseUserAdmin.fieldsets + (("Public profile", {"fields": ("display_name",)}),)
     list_display = ("username", "display_name", "email", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")

@@ -29,6 +29,13 @@ class User(AbstractUser):
             # "Alice" and "alice" are one person to readers; the database keeps it so even
             # when two sign-ups race past the form's check.
             models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case"),
+            # Password resets go to the address: two accounts sharing one would both be
+            # reset from one mailbox. Accounts made without an address (createsuperuser,
+            # scripts) may share the empty one.
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="email_unique_ignoring_case",
+                violation_error_message="Another account already uses this email address.",
+            ),
         ]
 
     @property

@@ -168,6 +168,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
+# Words no reader's name may contain (nor anything confusable with them), besides SITE_NAME
+# and staff members' names: see newsroom/names.py.
+NAMES_RESERVED = env_list("NAMES_RESERVED", "admin,administrator,editor,moderator,staff")
 SITE_DESCRIPTION = "News, and the conversation around it."
 ARTICLES_PER_PAGE = 20
 

@@ -298,7 +298,7 @@ def test_deleting_an_account_keeps_the_conversation(client, article):
     comment.refresh_from_db()
     assert comment.author is None
     html = client.get(article.get_absolute_url()).content.decode()
-    assert "My words stay" in html and "<b>Guest</b>" in html
+    assert "My words stay" in html and '<b><bdi>Guest</bdi></b>' in html
 
 
 def test_recommend_once_and_take_it_back(client, article, reader):

@@ -1,0 +1,121 @@
+"""One account per email address, compared without case: the forms say so, and the database
+keeps it when two saves race past the forms' check."""
+
+import re
+from html import unescape
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from newsroom.accounts import ProfileView, SignupView
+from newsroom.models import User
+from tests.factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "plum-kettle-orbit-97"
+TAKEN = "Another account already uses this email address."
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def errors(response, field):
+    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>',
+                      unescape(response.content.decode()), re.S)
+    return match.group(1) if match else ""
+
+
+def sign_up(client, **changes):
+    data = {"username": "alice", "display_name": "Alice Liddell", "email": "alice@example.com",
+            "password1": PASSWORD, "password2": PASSWORD, **changes}
+    return client.post("/accounts/signup/", data)
+
+
+@pytest.mark.parametrize("email", ["carol@example.com", "Carol@Example.COM"])
+def test_sign_up_refuses_an_address_another_account_uses(client, email):
+    UserFactory(username="carol", email="carol@example.com")
+    response = sign_up(client, email=email)
+    assert response.status_code == 200
+    assert TAKEN in errors(response, "email")
+    assert "sign in, or ask for a password reset" in errors(response, "email")
+    assert not User.objects.filter(username="alice").exists()
+
+
+def test_the_account_page_refuses_an_address_another_account_uses(client):
+    UserFactory(username="carol", email="carol@example.com")
+    bob = UserFactory(username="bob", display_name="Bob", email="bob@example.com")
+    client.force_login(bob)
+    response = client.post("/accounts/profile/", {"display_name": "Bob", "email": "CAROL@example.com",
+                                                  "current_password": "correct horse battery staple"})
+    assert TAKEN in errors(response, "email")
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.com"
+    # Keeping one's own address, in another case, is no clash.
+    response = client.post("/accounts/profile/", {"display_name": "Bobby", "email": "Bob@Example.com",
+                                                  "current_password": "correct horse battery staple"})
+    assert response.status_code == 302
+
+
+def test_a_sign_up_that_loses_the_race_for_an_address_gets_the_form_error(client):
+    # The other sign-up commits between this form's checks and its save: the database's
+    # constraint refuses the second row, and the person sees why (never a 500).
+    form_valid = SignupView.form_valid
+
+    def lose_the_race(view, form):
+        UserFactory(username="quicker", email=form.cleaned_data["email"].upper())
+        return form_valid(view, form)
+
+    with mock.patch.object(SignupView, "form_valid", lose_the_race):
+        response = sign_up(client)
+    assert response.status_code == 200
+    assert TAKEN in errors(response, "email")
+    assert list(User.objects.values_list("username", flat=True)) == ["quicker"]
+
+
+def test_an_account_page_change_that_loses_the_race_gets_the_form_error(client):
+    bob = UserFactory(username="bob", display_name="Bob", email="bob@example.com")
+    client.force_login(bob)
+    form_valid = ProfileView.form_valid
+
+    def lose_the_race(view, form):
+        UserFactory(username="quicker", email=form.cleaned_data["email"])
+        return form_valid(view, form)
+
+    with mock.patch.object(ProfileView, "form_valid", lose_the_race):
+        response = client.post("/accounts/profile/", {"display_name": "Bob", "email": "new@example.com",
+                                                      "current_password": "correct horse battery staple"})
+    assert response.status_code == 200
+    assert TAKEN in errors(response, "email")
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.com"
+
+
+def test_the_database_refuses_a_second_account_with_the_address_in_any_case():
+    UserFactory(username="carol", email="carol@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="carol2", email="CAROL@EXAMPLE.COM")
+
+
+def test_accounts_without_an_address_may_be_many():
+    # createsuperuser and scripts make accounts with no address; none can be reset by mail.
+    User.objects.create(username="one", email="")
+    User.objects.create(username="two", email="")
+    assert User.objects.filter(email="").count() == 2
+
+
+def test_the_admin_refuses_an_address_another_account_uses(client):
+    client.force_login(StaffFactory(username="editor", email="editor@example.com"))
+    UserFactory(username="carol", email="carol@example.com")
+    bob = UserFactory(username="bob", display_name="Bob", email="bob@example.com")
+    response = client.post(f"/admin/newsroom/user/{bob.pk}/change/", {
+        "username": "bob", "email": "Carol@example.com", "display_name": "Bob", "is_active": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+    })
+    assert response.status_code == 200
+    assert TAKEN in unescape(response.content.decode())
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.com"
