@@ -1,10 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.utils import timezone
 
 from newsroom.accounts import NameAndEmailRules
+from newsroom.images import LimitedImageField
 from newsroom.models import Article, Author, Section, Tag, User
+
+
+# Images over IMAGES_MAX_PIXELS are refused, from their header, before anything decodes them.
+LIMITED_IMAGES = {models.ImageField: {"form_class": LimitedImageField}}
 
 
 class UserAddForm(NameAndEmailRules, AdminUserCreationForm):
@@ -39,6 +45,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    formfield_overrides = LIMITED_IMAGES
     list_display = ("name", "slug", "user")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -73,6 +80,7 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    formfield_overrides = LIMITED_IMAGES
     list_display = ("headline", "section", "state", "published_at", "updated_at")
     list_filter = (StateFilter, "section", "authors", "published_at")
     list_select_related = ("section",)

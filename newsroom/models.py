@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.fields.files import ImageFieldFile
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -94,6 +95,18 @@ class Tag(models.Model):
         return reverse("tag", args=[self.slug])
 
 
+class LeadImageFile(ImageFieldFile):
+    def save(self, name, content, save=True):
+        # Every new file passes here (uploads too, from the field's pre_save), perhaps under
+        # the name an earlier file had: its smaller copies are named by what it holds.
+        self.instance.lead_image_digest = images.digest(content)
+        super().save(name, content, save)
+
+
+class LeadImageField(models.ImageField):
+    attr_class = LeadImageFile
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one rule for what the public may see: every view, feed, sitemap and search uses it."""
@@ -115,10 +128,12 @@ class Article(models.Model):
     standfirst = models.TextField(blank=True, help_text="One or two sentences under the headline.")
     body = models.TextField(help_text="Markdown, or plain paragraphs separated by a blank line.")
     body_html = models.TextField(editable=False, default="")
-    lead_image = models.ImageField(
+    lead_image = LeadImageField(
         upload_to="lead/%Y/%m/", blank=True,
         width_field="lead_image_width", height_field="lead_image_height",
     )
+    # SHA-256 (first 32 hex digits) of the image's content: its smaller copies are named by it.
+    lead_image_digest = models.CharField(max_length=64, blank=True, editable=False)
     lead_image_width = models.PositiveIntegerField(null=True, editable=False)
     lead_image_height = models.PositiveIntegerField(null=True, editable=False)
     lead_image_alt = models.CharField(
@@ -175,6 +190,11 @@ class Article(models.Model):
             # FieldFile.save() saves the article before it fills the image's dimensions; read
             # them now, or every later load of the article would open the image to learn them.
             self._meta.get_field("lead_image").update_dimension_fields(self, force=True)
+        if not self.lead_image:
+            self.lead_image_digest = ""
+        elif not self.lead_image._committed or not self.lead_image_digest:
+            # A new upload (stored by super().save()), or an image stored before digests.
+            self.lead_image_digest = images.digest(self.lead_image)
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name for field in self._meta.concrete_fields
@@ -182,11 +202,12 @@ class Article(models.Model):
             ]
         super().save(*args, **kwargs)
         if self.lead_image:
-            images.make_renditions(self.lead_image, self.lead_image_width)
+            images.make_renditions(self.lead_image, self.lead_image_width, self.lead_image_height,
+                                   self.lead_image_digest)
 
     @property
     def lead_image_srcset(self):
-        return images.srcset(self.lead_image, self.lead_image_width)
+        return images.srcset(self.lead_image, self.lead_image_width, self.lead_image_digest)
 
     @property
     def state(self):
