@@ -190,3 +190,12 @@ def test_check_names_lists_stored_names_the_rules_would_refuse(capsys):
     assert exit.value.code == 1
     out = capsys.readouterr().out
     assert "imposter" in out and "fine" not in out and "editor:" not in out
+
+
+def test_the_moderators_desk_isolates_names_too(client):
+    article = ArticleFactory()
+    make_comment(article, author=UserFactory(username="rashid", display_name="رشيد"), body="First")
+    make_comment(article, guest_name="غيث", body="Second", status=Comment.Status.PENDING)
+    client.force_login(StaffFactory())
+    html = client.get("/admin/comments/comment/").content.decode()
+    assert "<bdi>رشيد</bdi></a>" in html and "<bdi>غيث</bdi> <small>(guest)</small>" in html

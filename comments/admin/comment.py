@@ -179,9 +179,9 @@ class CommentAdmin(ReadOnly, Decisions, MPTTModelAdmin):
     @admin.display(description="author", ordering="author__username")
     def author_cell(self, comment):
         if comment.author_id:
-            return format_html('<a href="?{}" title="Only this person’s comments">{}</a>',
+            return format_html('<a href="?{}" title="Only this person’s comments"><bdi>{}</bdi></a>',
                                urlencode({"author": comment.author.username}), comment.author.public_name)
-        return format_html("{} <small>(guest)</small>", comment.guest_name or "Guest")
+        return format_html("<bdi>{}</bdi> <small>(guest)</small>", comment.guest_name or "Guest")
 
     @admin.display(description="article")
     def article_cell(self, comment):
@@ -248,7 +248,7 @@ class CommentAdmin(ReadOnly, Decisions, MPTTModelAdmin):
             url = reverse("admin:comments_commenter_add") + "?" + urlencode({"username": author.username})
             standing = "no restrictions"
         return format_html(
-            '{} ({}{}) · <a href="{}?{}">all their comments</a> · controls: <a href="{}">{}</a>',
+            '<bdi>{}</bdi> ({}{}) · <a href="{}?{}">all their comments</a> · controls: <a href="{}">{}</a>',
             author.public_name, author.username, f", {author.email}" if author.email else "",
             reverse("admin:comments_comment_changelist"), urlencode({"author": author.username}), url, standing,
         )

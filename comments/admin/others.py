@@ -98,10 +98,10 @@ class CommenterAdmin(admin.ModelAdmin):
     def person(self, commenter):
         user = commenter.user
         suspended = " (suspended now)" if commenter.suspended_until and commenter.suspended_until > timezone.now() else ""
-        return f"{user.public_name} ({user.username}){suspended}"
+        return format_html("<bdi>{}</bdi> ({}){}", user.public_name, user.username, suspended)
 
     @admin.display(description="their comments")
     def comments(self, commenter):
-        return format_html('<a href="{}?{}">All comments by {}</a>',
+        return format_html('<a href="{}?{}">All comments by <bdi>{}</bdi></a>',
                            reverse("admin:comments_comment_changelist"), urlencode({"author": commenter.user.username}),
                            commenter.user.public_name)
