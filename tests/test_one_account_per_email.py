@@ -119,3 +119,29 @@ def test_the_admin_refuses_an_address_another_account_uses(client):
     assert TAKEN in unescape(response.content.decode())
     bob.refresh_from_db()
     assert bob.email == "bob@example.com"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stops_and_names_the_accounts_that_share_an_address():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("newsroom", "0005_versions")], [("newsroom", "0006_email_unique_ignoring_case")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_user = MigrationExecutor(connection).loader.project_state(before[0]).apps.get_model("newsroom", "User")
+    old_user.objects.create(username="ann", email="shared@example.com")
+    old_user.objects.create(username="ann2", email="Shared@Example.com")
+    old_user.objects.create(username="nomail1", email="")
+    old_user.objects.create(username="nomail2", email="")
+    try:
+        with pytest.raises(RuntimeError) as refusal:
+            MigrationExecutor(connection).migrate(after)
+        assert "shared@example.com: ann, ann2" in str(refusal.value)
+        assert "nomail" not in str(refusal.value)
+        old_user.objects.filter(username="ann2").update(email="ann2@example.com")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert User.objects.filter(email="").count() == 2
