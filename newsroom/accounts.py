@@ -51,7 +51,10 @@ class NameAndEmailRules:
 
     def clean_name_field(self, field):
         value = self.cleaned_data.get(field)
-        if not value:  # refused already (or empty, where the field allows it)
+        if not value or (self.instance.pk and field not in self.changed_data):
+            # Refused already, empty where the field allows it, or a name kept as it was:
+            # names from before a rule stay (check_names lists them), and the account's
+            # other details can still be changed.
             return value
         return names.validate(value, account_pk=self.instance.pk, staff=self.account_is_staff())
 

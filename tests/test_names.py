@@ -199,3 +199,12 @@ def test_the_moderators_desk_isolates_names_too(client):
     client.force_login(StaffFactory())
     html = client.get("/admin/comments/comment/").content.decode()
     assert "<bdi>رشيد</bdi></a>" in html and "<bdi>غيث</bdi> <small>(guest)</small>" in html
+
+
+def test_a_name_from_before_the_rules_stays_and_the_rest_of_the_account_can_change(client):
+    reader = UserFactory(username="bob", display_name="Bob the Moderator", email="bob@example.com")
+    client.force_login(reader)
+    response = client.post("/accounts/profile/", {"display_name": "Bob the Moderator", "email": "bob@example.com"})
+    assert response.status_code == 302
+    response = client.post("/accounts/profile/", {"display_name": "Bob the Moderator!", "email": "bob@example.com"})
+    assert "readers would take you for the site's staff" in errors(response, "display_name")
