@@ -131,24 +131,24 @@ def contains(name_words, wanted):
     return False
 
 
-def staff_names(exclude_pk=None):
-    """Every name a member of staff is shown by: display names and usernames."""
+def staff_name_keys():
+    """{account id: the squeezed foldings of every name it is shown by} for staff and
+    moderators (display names and usernames)."""
     from comments.permissions import MODERATORS
     from newsroom.models import User
 
-    staff = User.objects.filter(Q(is_staff=True) | Q(groups__name=MODERATORS))
-    if exclude_pk is not None:
-        staff = staff.exclude(pk=exclude_pk)
-    for username, display_name in staff.values_list("username", "display_name").distinct():
-        yield username
-        if display_name:
-            yield display_name
+    staff = User.objects.filter(Q(is_staff=True) | Q(groups__name=MODERATORS)).distinct()
+    keys = {}
+    for pk, username, display_name in staff.values_list("pk", "username", "display_name"):
+        keys[pk] = squeezed(username) | (squeezed(display_name) if display_name else set())
+    return keys
 
 
-def problem(name, *, account_pk=None, staff=False):
+def problem(name, *, account_pk=None, staff=False, staff_keys=None):
     """Why the name may not be used, as a sentence for the form, or None.
-    account_pk: the account being named (its own staff names do not count against it);
-    staff: the account is staff, so it may carry reserved words."""
+    account_pk: the account being named (its own names do not count against it);
+    staff: the account is staff, so it may carry reserved words;
+    staff_keys: staff_name_keys(), when checking many names."""
     char = hidden_character(name)
     if char is not None:
         return (f"A name cannot contain tabs, line breaks, invisible or text-direction characters "
@@ -159,7 +159,8 @@ def problem(name, *, account_pk=None, staff=False):
             return (f"Names cannot include “{reserved}” or anything that looks like it: "
                     "readers would take you for the site's staff.")
     keys = squeezed(name) - {""}
-    if keys and any(keys & squeezed(other) for other in staff_names(exclude_pk=account_pk)):
+    staff_keys = staff_name_keys() if staff_keys is None else staff_keys
+    if keys and any(keys & other for pk, other in staff_keys.items() if pk != account_pk):
         return "That name looks like a member of staff's. Please choose another."
     return None
 

@@ -14,12 +14,13 @@ class Command(BaseCommand):
     help = "List accounts whose username or display name the rules for names would now refuse."
 
     def handle(self, *args, **options):
-        found = 0
+        found, staff_keys = 0, names.staff_name_keys()
         accounts = User.objects.only("pk", "username", "display_name", "is_staff").order_by("pk")
         for account in accounts.iterator():
             for field in ("username", "display_name"):
                 value = getattr(account, field)
-                problem = value and names.problem(value, account_pk=account.pk, staff=account.is_staff)
+                problem = value and names.problem(value, account_pk=account.pk, staff=account.is_staff,
+                                                  staff_keys=staff_keys)
                 if problem:
                     found += 1
                     self.stdout.write(f"{account.username}: {field} {value!r}: {problem}")
