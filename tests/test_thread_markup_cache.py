@@ -55,7 +55,7 @@ SHOWS = {
     "remove": "Second thread",  # and the reply is gone: checked below
     "recommend": "<span>1 ♥</span>",
     "lock": "Second thread",  # and the root's Reply link is gone: checked below
-    "rename": "<b>Olga K</b>",
+    "rename": "<b><bdi>Olga K</bdi></b>",
 }
 
 
