@@ -35,7 +35,8 @@ from django.utils import timezone
 from comments.models import Comment
 from newsroom.models import Article, User
 
-NAME_FIELDS = ("display_name", "username")
+# What a comment shows of its author: the name, and the staff mark (comments/markup.py).
+NAME_FIELDS = ("display_name", "username", "is_staff")
 
 
 def discussion_changed(comment, count=0):

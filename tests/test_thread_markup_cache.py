@@ -39,6 +39,11 @@ def rename(root, reply, author):
     author.save()
 
 
+def promote(root, reply, author):
+    author.is_staff = True  # their comments now carry the staff mark
+    author.save()
+
+
 WRITES = {
     "reply": lambda root, reply, author: make_comment(parent=reply, body="A new reply"),
     "edit": lambda root, reply, author: actions.edit_comment(root, author, "First thread, edited"),
@@ -47,6 +52,7 @@ WRITES = {
     "recommend": lambda root, reply, author: actions.recommend(reply, author),
     "lock": lambda root, reply, author: moderation.set_replies_locked(root, True, moderator()),
     "rename": rename,
+    "promote": promote,
 }
 SHOWS = {
     "reply": "A new reply",
@@ -56,6 +62,7 @@ SHOWS = {
     "recommend": "<span>1 ♥</span>",
     "lock": "Second thread",  # and the root's Reply link is gone: checked below
     "rename": "<b><bdi>Olga K</bdi></b>",
+    "promote": '<b><bdi>Olga</bdi> <span class="staff-mark"',
 }
 
 
