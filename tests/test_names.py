@@ -2,7 +2,6 @@
 staff members' names (and anything confusable with them) are refused wherever a name is set;
 names render inside <bdi>, and staff carry a mark drawn from their role."""
 
-import re
 from html import unescape
 
 import pytest
@@ -12,28 +11,17 @@ from comments.models import Comment
 from newsroom import names
 from newsroom.models import User
 from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment
+from tests.test_accounts import fast_password_hashing  # noqa: F401  (autouse)
+from tests.test_accounts import field_errors as errors
+from tests.test_accounts import signup_data
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "plum-kettle-orbit-97"
 CYRILLIC_A, CYRILLIC_O, CYRILLIC_E, CYRILLIC_T = "\u0430", "\u043e", "\u0435", "\u0422"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def errors(response, field):
-    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>',
-                      unescape(response.content.decode()), re.S)
-    return match.group(1) if match else ""
-
-
 def sign_up(client, **changes):
-    data = {"username": "alice", "display_name": "Alice Liddell", "email": "alice@example.com",
-            "password1": PASSWORD, "password2": PASSWORD, **changes}
-    return client.post("/accounts/signup/", data)
+    return client.post("/accounts/signup/", signup_data(**changes))
 
 
 @pytest.mark.parametrize("name, shown", [

@@ -1,7 +1,6 @@
 """One account per email address, compared without case: the forms say so, and the database
 keeps it when two saves race past the forms' check."""
 
-import re
 from html import unescape
 from unittest import mock
 
@@ -11,28 +10,17 @@ from django.db import IntegrityError, transaction
 from newsroom.accounts import ProfileView, SignupView
 from newsroom.models import User
 from tests.factories import StaffFactory, UserFactory
+from tests.test_accounts import fast_password_hashing  # noqa: F401  (autouse)
+from tests.test_accounts import field_errors as errors
+from tests.test_accounts import signup_data
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "plum-kettle-orbit-97"
 TAKEN = "Another account already uses this email address."
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def errors(response, field):
-    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>',
-                      unescape(response.content.decode()), re.S)
-    return match.group(1) if match else ""
-
-
 def sign_up(client, **changes):
-    data = {"username": "alice", "display_name": "Alice Liddell", "email": "alice@example.com",
-            "password1": PASSWORD, "password2": PASSWORD, **changes}
-    return client.post("/accounts/signup/", data)
+    return client.post("/accounts/signup/", signup_data(**changes))
 
 
 @pytest.mark.parametrize("email", ["carol@example.com", "Carol@Example.COM"])
