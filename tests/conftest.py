@@ -58,10 +58,42 @@ def browser():
         browser.close()
 
 
+# Chromium reports a Content-Security-Policy violation as a console error of its own and as a
+# `securitypolicyviolation` event in the page; this script (run before the page's own, outside
+# the policy) passes each event to the console too, saying which directive refused what, where.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `CSP violation: ${event.effectiveDirective} refused ${event.blockedURI || "(no URL)"}` +
+  ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}: ${event.sample}`));
+"""
+
+
+class CspViolations(list):
+    """Every Content-Security-Policy violation reported in a browser context, as text."""
+
+    def watch(self, context):
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self.console)
+
+    def console(self, message):
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
+            self.append(text)
+
+
 @pytest.fixture
-def page(browser, live_server, transactional_db):
+def csp_violations():
+    return CspViolations()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, csp_violations):
+    """A page in a fresh browser context. Every browser test also fails on any
+    Content-Security-Policy violation its pages report."""
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
+    csp_violations.watch(context)
     page = context.new_page()
     yield page
     context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)

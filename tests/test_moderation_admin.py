@@ -139,7 +139,8 @@ def test_one_article_is_shown_as_an_indented_tree(mod_client, article):
     assert ids[:3] == [root.pk, child.pk, grandchild.pk] and ids[-1] == second.pk
     html = response.content.decode()
     assert "One discussion, as a tree" in html
-    assert "padding-left:52px" in html  # level 2: 8 + 2 × 22
+    assert 'class="tree-row indent-2"' in html  # a class, not a style attribute
+    assert "sortable" not in html  # sorting by a column would tear replies from their parents
     thread = listed(mod_client.get(LIST, {"thread": root.tree_id}))
     assert second.pk not in thread and len(thread) == 4
     assert "One discussion, as a tree" not in mod_client.get(LIST).content.decode()

@@ -68,7 +68,7 @@ class ArticleFilter(OwnFormFilter):
         field = forms.ModelChoiceField(
             queryset=Article.objects.all(), required=False,
             widget=AutocompleteSelect(Comment._meta.get_field("article"), model_admin.admin_site,
-                                      attrs={"style": "width: 15rem"}),
+                                      attrs={"data-width": "15rem"}),  # select2 reads it
         )
         form = self.Form(data={"article": clean_id(self.value()) or ""})
         form.fields["article"] = field

@@ -1,0 +1,181 @@
+"""The main journeys of readers and moderators under the site's Content-Security-Policy.
+
+Chromium enforces the policy the site sends; any script, style, image or form target it
+refuses is reported on the console, and the test fails there, naming the step.
+"""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+from comments.models import Comment, Flag, ModerationLog
+from newsroom.models import Article
+from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+
+
+@pytest.fixture(autouse=True)
+def no_flood_limits(settings):
+    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
+    settings.COMMENTS_IP_RATE_LIMITS = [(1000, 60)]
+
+
+@pytest.fixture
+def step(page, csp_violations):
+    """`step("what was done")` after each step: fails there if the policy refused anything."""
+
+    def check(done):
+        page.wait_for_load_state()
+        page.evaluate("0")  # a round trip: every console message sent before it has arrived
+        found = list(csp_violations)
+        csp_violations.clear()  # reported here, where they happened, not again at the end
+        assert not found, f"{done}: Content-Security-Policy violations:\n" + "\n".join(found)
+
+    return check
+
+
+def box(page, comment):
+    return page.locator(f"#comment-{comment.pk} > .comment__box")
+
+
+def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    seed = Article.objects.get(slug__startswith="jaysh-al-islam")
+    article = ArticleFactory(headline="Ferry timetable changes")
+    olga = make_comment(article, author=UserFactory(display_name="Olga"), body="Fewer boats on Sundays?")
+    make_comment(parent=olga, author=UserFactory(display_name="Pavel"), body="Only in winter.")
+    UserFactory(username="rita", display_name="Rita")
+
+    response = page.goto("/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    page.get_by_role("link", name="Jaysh al-Islam May Withdraw From Eastern Ghouta").first.click()
+    page.wait_for_url(f"**{seed.get_absolute_url()}")
+    assert page.locator("img").first.get_attribute("srcset")  # the lead image, from the media URL
+    page.locator(".thread summary").first.click()  # hide a thread
+    step("reading the front page and the seed article with its discussion")
+
+    page.goto("/accounts/signup/")
+    page.goto("/search/?q=ghouta")
+    step("the sign-up and search pages")
+
+    page.goto(article.get_absolute_url())
+    page.locator("#comments").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{article.get_absolute_url()}#comments")
+    step("signing in")
+
+    page.get_by_label("Your comment").fill("Is the night ferry staying?")
+    page.get_by_role("button", name="Post comment").click()
+    mine = Comment.objects.get(body="Is the night ferry staying?")
+    step("posting a comment")
+
+    box(page, olga).get_by_role("link", name="Reply").click()
+    inline = box(page, olga).locator("form")  # comments.js opened it in place
+    inline.get_by_label("Your comment").fill("Sundays in winter, yes.")
+    inline.get_by_role("button", name="Post reply").click()
+    assert Comment.objects.get(body="Sundays in winter, yes.").parent_id == olga.pk
+    step("replying in place")
+
+    box(page, mine).get_by_role("link", name="Edit").click()
+    page.get_by_label("Your comment").fill("Is the night ferry staying next year?")
+    page.get_by_role("button", name="Save").click()
+    assert "next year" in box(page, mine).inner_text()
+    step("editing")
+
+    box(page, olga).get_by_role("link", name="Flag").click()
+    page.get_by_label("Off-topic").check()
+    page.get_by_role("button", name="Flag comment").click()
+    assert Flag.objects.filter(comment=olga, user__username="rita").exists()
+    step("flagging")
+
+    page.goto("/accounts/profile/")
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/no-such-page/")
+    step("the account page, signing out and a missing page")
+
+
+def test_moderator_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step):
+    article = ArticleFactory(headline="Harbour wall gives way")
+    root = make_comment(article, author=UserFactory(display_name="Calm Person"), body="Is anyone hurt?")
+    reply = make_comment(parent=root, author=UserFactory(display_name="Local"), body="Nobody, luckily.")
+    deeper = make_comment(parent=reply, author=UserFactory(display_name="Third"), body="Good to hear.")
+    held = make_comment(article, guest_name="A guest", body="First time here.", status=Comment.Status.PENDING)
+    rude = make_comment(article, author=UserFactory(display_name="Rude"), body="You are all fools.")
+    moderator(username="mod", password=PASSWORD)
+
+    response = page.goto("/admin/")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page.fill("#id_username", "mod")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("tr.model-comment th a").click()
+    page.wait_for_url("**/admin/comments/comment/")
+    step("signing in to the admin and opening the comments")
+
+    page.get_by_role("link", name="Pending (1)").click()
+    row = page.locator("#result_list tbody tr", has_text="First time here.")
+    row.locator("input[name=_selected_action]").check()
+    page.select_option("select[name=action]", "approve")
+    page.get_by_role("button", name="Go").click()
+    assert "1 comment approved." in page.locator(".messagelist").inner_text()
+    assert Comment.objects.get(pk=held.pk).status == Comment.Status.PUBLISHED
+    step("approving from the pending queue")
+
+    page.goto("/admin/comments/comment/")
+    page.locator("#result_list tbody tr", has_text="Is anyone hurt?").get_by_role("link", name="thread").click()
+    page.wait_for_url(f"**/admin/comments/comment/?thread={root.tree_id}")
+    tree = page.locator("#result_list tbody")
+    assert tree.locator(".indent-2", has_text="Good to hear.").count() == 1
+    starts = [tree.get_by_text(text).evaluate("e => e.getBoundingClientRect().left + parseFloat(getComputedStyle(e).paddingLeft)")
+              for text in ("Is anyone hurt?", "Nobody, luckily.", "Good to hear.")]
+    assert starts[0] < starts[1] < starts[2]  # the stylesheet indents each reply
+    page.get_by_role("link", name="Harbour wall gives way").first.click()  # the whole discussion
+    page.wait_for_url(f"**/admin/comments/comment/?article={article.pk}")
+    assert page.locator("#result_list .tree-row").count() == 5
+    step("a thread and a discussion as trees")
+
+    page.goto("/admin/comments/comment/")
+    page.locator("#changelist-filter .select2-selection").click()  # the article filter's autocomplete
+    page.locator(".select2-search__field").fill("Harbour")
+    page.locator(".select2-results__option", has_text="Harbour wall gives way").click()
+    page.get_by_role("button", name="Show its discussion").click()
+    page.wait_for_url(f"**/admin/comments/comment/?article={article.pk}")
+    page.get_by_label("Author").fill("nobody-by-that-name")
+    page.get_by_role("button", name="Filter").first.click()
+    step("the article and author filters")
+
+    page.goto("/admin/comments/comment/")
+    page.locator("#result_list tbody tr", has_text="You are all fools.").locator("input[name=_selected_action]").check()
+    page.select_option("select[name=action]", "remove")
+    page.get_by_role("button", name="Go").click()
+    page.select_option("select[name=reason]", "abuse")
+    page.get_by_role("button", name="Remove 1 comment").click()
+    assert "1 comment removed." in page.locator(".messagelist").inner_text()
+    step("removing with a reason, in bulk")
+
+    page.goto(f"/admin/comments/comment/{deeper.pk}/change/")
+    page.get_by_role("button", name="Lock replies").click()
+    assert Comment.objects.get(pk=deeper.pk).replies_locked
+    page.goto(f"/admin/comments/comment/{rude.pk}/change/")
+    step("a comment's own page and a decision there")
+
+    page.goto("/admin/comments/moderationlog/")
+    assert ModerationLog.objects.count() == 3
+    page.locator("#result_list tbody tr").first.locator("th a").click()
+    page.goto("/admin/comments/word/")
+    page.goto("/admin/comments/word/add/")
+    page.get_by_label("Word or phrase").fill("fools")
+    page.get_by_label("Kind").select_option("suspect")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url("**/admin/comments/word/")
+    page.goto("/admin/comments/commenter/")
+    page.goto("/admin/comments/commenter/add/")
+    page.goto("/admin/newsroom/article/")
+    page.goto(f"/admin/newsroom/article/{article.pk}/change/")
+    step("the log, the word lists, the commenters and the articles")
