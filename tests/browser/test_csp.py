@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from comments.models import Comment, Flag, ModerationLog
 from newsroom.models import Article
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import (ArticleFactory, AuthorFactory, SectionFactory, StaffFactory, UserFactory,
+                             make_comment, moderator)
 
 pytestmark = pytest.mark.browser
 
@@ -179,3 +180,36 @@ def test_moderator_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step)
     page.goto("/admin/newsroom/article/")
     page.goto(f"/admin/newsroom/article/{article.pk}/change/")
     step("the log, the word lists, the commenters and the articles")
+
+
+def test_editor_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step):
+    section = SectionFactory(name="Harbour")
+    AuthorFactory(name="Ines Moreau")
+    StaffFactory(username="editor", password=PASSWORD)
+
+    page.goto("/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/admin/newsroom/article/add/")
+    page.get_by_label("Headline").fill("Ferry strike ends")
+    page.get_by_label("Body").fill("The ferries run again from Monday.")
+    assert page.get_by_label("Slug").input_value() == "ferry-strike-ends"  # prepopulated by script
+    page.get_by_label("Section").select_option(str(section.pk))
+    page.locator(".field-authors .select2-selection").click()  # autocomplete, several choices
+    page.locator(".field-authors .select2-search__field").fill("Ines")
+    page.locator(".select2-results__option", has_text="Ines Moreau").click()
+    page.get_by_label("Status").select_option("published")
+    page.locator(".field-published_at .datetimeshortcuts a", has_text="Today").click()
+    page.locator(".field-published_at .datetimeshortcuts a", has_text="Now").click()
+    page.locator(".field-published_at .date-icon").click()  # the calendar pops up
+    page.locator(".calendarbox .calendar-cancel a").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url("**/admin/newsroom/article/")
+    article = Article.objects.get(slug="ferry-strike-ends")
+    assert [author.name for author in article.authors.all()] == ["Ines Moreau"]
+    step("writing an article with the admin's widgets")
+
+    page.goto("/admin/newsroom/section/")  # a list with editable fields
+    page.goto("/admin/newsroom/article/?state=published")
+    step("the sections and the articles")
