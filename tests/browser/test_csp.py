@@ -56,6 +56,8 @@ def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
     page.get_by_role("link", name="Jaysh al-Islam May Withdraw From Eastern Ghouta").first.click()
     page.wait_for_url(f"**{seed.get_absolute_url()}")
     assert page.locator("img").first.get_attribute("srcset")  # the lead image, from the media URL
+    # A JSON-LD block is data, not a script: Chromium runs nothing and reports nothing for it.
+    assert "NewsArticle" in page.locator('script[type="application/ld+json"]').text_content()
     page.locator(".thread summary").first.click()  # hide a thread
     step("reading the front page and the seed article with its discussion")
 
