@@ -82,6 +82,9 @@ def save_new(comment):
     """Insert a new comment; the caller holds tree.locked() for its parent's thread (or for
     new threads) and has read the parent inside that lock. Its body_html is rendered
     beforehand, outside the lock, so that nothing slow holds up the thread's other writers."""
+    if comment.parent is not None:
+        # The parent was read inside the lock: django-mptt need not read its numbers again.
+        Comment.objects.insert_node(comment, comment.parent, refresh_target=False)
     comment.save()
     versions.discussion_changed(comment, count=int(comment.is_visible))
     return comment

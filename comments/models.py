@@ -24,7 +24,13 @@ class Comment(MPTTModel):
         DELETED = "deleted", "Deleted by its author"
         FLAGGED = "flagged", "Hidden after flags"
 
-    article = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE, related_name="comments")
+    # A reply renumbers about half of its thread's rows (django-mptt shifts lft/rght), and
+    # each of those row updates writes an entry into every index of the table: no index
+    # here is redundant. The article's and the tree's are the first columns of
+    # comment_roots_by_time and comment_tree_order, so they have no index of their own.
+    article = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE,
+                                related_name="comments", db_index=False)
+    tree_id = models.PositiveIntegerField(editable=False)  # as django-mptt's, without db_index
     parent = TreeForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
