@@ -15,6 +15,7 @@ It measures, in a throw-away database of its own (never the developer's data):
 - posting through HTTP: 16 concurrent posters against gunicorn (see comments/bench_http.py).
 """
 
+import os
 import statistics
 import tempfile
 import time
@@ -72,6 +73,32 @@ class ReplyResult:
     thread_size: int
     median_ms: float
     replies: int
+    python_cpu_ms: float  # per reply, this process (reading the parent included)
+    database_cpu_ms: float | None  # per reply, the PostgreSQL backend serving the bench
+
+
+class DatabaseCpu:
+    """CPU time of the PostgreSQL backend serving this connection, read from /proc when the
+    server runs on this machine (None otherwise, and on SQLite, which runs in-process). With
+    the process's own CPU time it tells what a reply costs even when a busy machine makes the
+    wall clock wait for a core."""
+
+    def __init__(self):
+        self.stat = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                stat = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+            if os.access(stat, os.R_OK):
+                self.stat = stat
+
+    def seconds(self):
+        if self.stat is None:
+            return None
+        try:
+            return int(self.stat.read_text().split()[0]) / 1e9  # nanoseconds on a CPU
+        except (OSError, ValueError, IndexError):
+            return None
 
 
 @contextmanager
@@ -163,8 +190,10 @@ def bench_replies(table_sizes, thread_size, replies, seed, log):
                      seed=seed * 1000 + 600 + filler)
             log(f"  filled the table to {table_size} comments in {time.perf_counter() - started:.1f} s")
             settle()
-        times = []
+        times, database_cpu = [], DatabaseCpu()
         for number in range(-WARM_UP_REPLIES, replies):
+            if number == 0:
+                python_started, database_started = time.thread_time(), database_cpu.seconds()
             parent = Comment.objects.get(pk=thread[(number * 7919) % len(thread)])
             started = time.perf_counter()
             actions.post_comment(article=article, parent=parent, author=author,
@@ -172,8 +201,11 @@ def bench_replies(table_sizes, thread_size, replies, seed, log):
                                  ip_address="10.0.0.1")
             if number >= 0:
                 times.append((time.perf_counter() - started) * 1000)
+        python_ms = (time.thread_time() - python_started) * 1000 / replies
+        database_ms = (None if database_started is None
+                       else (database_cpu.seconds() - database_started) * 1000 / replies)
         results.append(ReplyResult(Comment.objects.count(), thread_size, statistics.median(times),
-                                   replies))
+                                   replies, python_ms, database_ms))
         log(f"  replies with {table_size} comments in the table: {statistics.median(times):.1f} ms")
     return results
 
@@ -241,12 +273,15 @@ def table(pages, replies, render=None, reference_size=1000):
     if replies:
         lines += ["", f"Posting a reply (comments.actions.post_comment) into a "
                       f"{replies[0].thread_size:,}-comment thread",
-                  f"{'table rows':>11} {'median ms':>10} {'replies':>8}   targets: <= "
-                  f"{REPLY_TARGET_MS} ms, not growing with the table"]
+                  f"{'table rows':>11} {'median ms':>10} {'replies':>8} {'CPU ms: python':>15} "
+                  f"{'+ database':>10}   targets: <= {REPLY_TARGET_MS} ms, not growing with "
+                  f"the table"]
         first = replies[0].median_ms
         for reply in replies:
             growth = reply.median_ms / first if first else 1
-            lines.append(f"{reply.table_size:>11,} {reply.median_ms:>10.2f} {reply.replies:>8}   "
+            database = "n/a" if reply.database_cpu_ms is None else f"{reply.database_cpu_ms:.2f}"
+            lines.append(f"{reply.table_size:>11,} {reply.median_ms:>10.2f} {reply.replies:>8} "
+                         f"{reply.python_cpu_ms:>15.2f} {database:>10}   "
                          f"<= {REPLY_TARGET_MS} ms {mark(reply.median_ms <= REPLY_TARGET_MS)}, "
                          f"x{growth:.2f} of the smallest table {mark(growth <= GROWTH_TOLERANCE)}")
     return lines
