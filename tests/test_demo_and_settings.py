@@ -71,3 +71,17 @@ def test_check_deploy_refuses_mail_printed_to_the_log_in_production():
     assert "newsroom.W001" in result.stderr and "password-reset mail" in result.stderr
     # A developer's machine (DEBUG on) may print mail: that is how they read it.
     assert "newsroom.W001" not in check_deploy(**{**console, "DEBUG": "1"}).stderr
+
+
+def test_without_debug_mail_is_sent_not_printed_unless_chosen():
+    # Production that forgets EMAIL_BACKEND sends by SMTP rather than printing reset links.
+    def backend(debug):
+        env = {**os.environ, "DEBUG": debug}
+        env.pop("EMAIL_BACKEND", None)
+        code = "from django.conf import settings; print(settings.EMAIL_BACKEND)"
+        return subprocess.run([sys.executable, "-c", f"import django, os; os.environ.setdefault("
+                               f"'DJANGO_SETTINGS_MODULE', 'newsroom.settings'); django.setup(); {code}"],
+                              cwd=ROOT, env=env, capture_output=True, text=True).stdout.strip()
+
+    assert backend("0") == "django.core.mail.backends.smtp.EmailBackend"
+    assert backend("1") == "django.core.mail.backends.console.EmailBackend"

@@ -196,3 +196,9 @@ def test_a_name_from_before_the_rules_stays_and_the_rest_of_the_account_can_chan
     assert response.status_code == 302
     response = client.post("/accounts/profile/", {"display_name": "Bob the Moderator!", "email": "bob@example.com"})
     assert "readers would take you for the site's staff" in errors(response, "display_name")
+
+
+def test_the_page_header_isolates_the_signed_in_name(client):
+    client.force_login(UserFactory(display_name="רות כהן"))
+    html = client.get("/").content.decode()
+    assert '<span class="visually-hidden">Your account: </span><bdi>רות כהן</bdi></a>' in html
