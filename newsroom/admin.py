@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db import models
+from django.db import IntegrityError, models
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 
 from newsroom.accounts import NameAndEmailRules
@@ -34,6 +35,17 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (("Public profile", {"fields": ("display_name",)}),)
     list_display = ("username", "display_name", "email", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")
+
+    def changeform_view(self, request, *args, **kwargs):
+        # The form checks that the username and address are free; another save can take
+        # them in the moment before this one writes. The database refuses it (and this
+        # request's transaction is rolled back): say so rather than answer 500.
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except IntegrityError:
+            messages.error(request, "Nothing was saved: another account took this username or "
+                           "email address a moment ago. Check the details and save again.")
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Section)

@@ -133,3 +133,26 @@ def test_the_migration_stops_and_names_the_accounts_that_share_an_address():
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
     assert User.objects.filter(email="").count() == 2
+
+
+def test_an_admin_save_that_loses_the_race_for_an_address_says_so(client):
+    from newsroom.admin import UserAdmin
+
+    client.force_login(StaffFactory(username="editor", email="editor@example.com"))
+    bob = UserFactory(username="bob", display_name="Bob", email="bob@example.com")
+    save_model = UserAdmin.save_model
+
+    def lose_the_race(admin, request, user, form, change):
+        UserFactory(username="carol", email="carol@example.com")  # a moment after the checks
+        return save_model(admin, request, user, form, change)
+
+    with mock.patch.object(UserAdmin, "save_model", lose_the_race):
+        response = client.post(f"/admin/newsroom/user/{bob.pk}/change/", {
+            "username": "bob", "email": "carol@example.com", "display_name": "Bob Changed",
+            "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+        }, follow=True)
+    assert response.status_code == 200
+    assert "Nothing was saved: another account took this username or email address" in unescape(
+        response.content.decode())
+    bob.refresh_from_db()
+    assert (bob.email, bob.display_name) == ("bob@example.com", "Bob")
