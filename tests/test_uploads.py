@@ -129,3 +129,14 @@ def test_an_image_stored_before_digests_offers_only_itself_until_saved_again():
     assert article.lead_image_srcset == f"{article.lead_image.url} 1000w"
     article.save()
     assert f"/media/renditions/{article.lead_image_digest}-480w.jpg 480w" in article.lead_image_srcset
+
+
+def test_copies_of_a_large_jpeg_are_as_wide_as_promised():
+    # Decoded at a reduced scale for speed and memory, but never below the copy's width.
+    article = ArticleFactory()
+    article.lead_image = SimpleUploadedFile("tall.jpg", picture((2600, 5200), "green", "JPEG"))
+    article.save()
+    storage = article.lead_image.storage
+    for width in (480, 800, 1200):
+        with storage.open(f"renditions/{article.lead_image_digest}-{width}w.jpg") as file, Image.open(file) as copy:
+            assert copy.size == (width, width * 2)
