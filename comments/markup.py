@@ -94,8 +94,8 @@ class Markup:
 
 def comments(nodes, *, accepts_comments, prefix=None):
     """The <li> of each shown comment (in tree order, with `depth` and `cut_off` set by
-    comments.thread.shown), replies nested in <ol class="replies"> under the comment they
-    answer: one flat loop, no recursion."""
+    comments.thread.shown), replies nested in an <ol> under the comment they answer: one flat
+    loop, no recursion."""
     prefix = escape(prefix or comment_url_prefix())
     clock = Clock()
     parts, slots = [], []
@@ -106,7 +106,7 @@ def comments(nodes, *, accepts_comments, prefix=None):
         if previous is None:
             opening = ""
         elif depth > previous:
-            opening = '<ol class="replies">' * (depth - previous)
+            opening = "<ol>" * (depth - previous)
         else:
             opening = "</li>" + "</ol></li>" * (previous - depth)
         previous = depth
@@ -117,16 +117,16 @@ def comments(nodes, *, accepts_comments, prefix=None):
         else:
             count = node.recommend_count
             reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
-            part = (f'{opening}<li id="comment-{pk}" class="comment"><article class="comment__box">'
-                    f'<p class="comment__meta"><b>{name(node)}</b> '
-                    f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited_at else ""}</p>'
-                    f'<div class="comment__body">{node.body_html}</div><p class="comment__actions">'
+            part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
+                    f'<header><b>{name(node)}</b> '
+                    f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited_at else ""}</header>'
+                    f'<div class="comment__body">{node.body_html}</div><footer>'
                     f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
                     f'{f" <span>{count} ♥</span>" if count else ""}')
             parts.append(part)
             length += len(part)
             slots.append((length, pk, node.author_id, node.replies_locked))
-            part = "</p></article>"
+            part = "</footer></article>"
         if node.cut_off:
             part += f'<a class="comment__more" href="{link}">Continue this thread →</a>'
         parts.append(part)
@@ -142,14 +142,13 @@ def thread(nodes, *, accepts_comments, prefix=None):
     inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix)
     replies = sum(1 for node in nodes[1:] if node.is_visible)
     if not replies:
-        head, tail = '<li class="thread"><ol class="comments">', "</ol></li>\n"
+        head, tail = '<li class="thread"><ol>', "</ol></li>\n"
     else:
         counted = f"({replies} repl{pluralize(replies, 'y,ies')})"
         root = nodes[0]
         whose = f"<bdi>{escape(root.display_name)}</bdi>" if root.is_visible else "a removed comment"
-        head = (f'<li class="thread"><details open><summary><span class="thread__hide">Hide this '
-                f'thread {counted}</span><span class="thread__show">Show the thread of {whose} '
-                f'{counted}</span></summary><ol class="comments">')
+        head = (f'<li class="thread"><details open><summary><span class="thread__hide">Hide</span>'
+                f'<span class="thread__show">Show</span> the thread of {whose} {counted}</summary><ol>')
         tail = "</ol></details></li>\n"
     shift = len(head)
     return Markup(f"{head}{inner.html}{tail}",

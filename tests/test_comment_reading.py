@@ -36,7 +36,7 @@ def test_replies_are_nested_under_the_comment_they_answer(client, article):
     # The reply's <li> sits in a list of replies inside the root's <li>, and so on down.
     root_li = html.index(f'id="comment-{root.pk}"')
     reply_li = html.index(f'id="comment-{reply.pk}"')
-    assert '<ol class="replies">' in html[root_li:reply_li]
+    assert f'<ol><li id="comment-{reply.pk}"' in html and "</li>" not in html[root_li:reply_li]
     assert "Ann" in html and "Ben" in html and '<b><bdi>Guest</bdi></b>' in html
     assert f'href="/comments/{reply.pk}/reply/"' in html
     assert f'href="/comments/{deeper.pk}/">Link</a>' in html

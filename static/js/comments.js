@@ -5,11 +5,11 @@
 // page, which works everywhere; with it, a signed-in reader gets the same form under the
 // comment. The form is a copy of the page's own comment form, CSRF token included.
 document.addEventListener("click", function (event) {
-  var link = event.target.closest && event.target.closest(".comment__actions a[href$='/reply/']");
+  var link = event.target.closest && event.target.closest(".comment > article > footer a[href$='/reply/']");
   var template = document.querySelector("form.comment-form[data-new-comment]");
   if (!link || !template || event.ctrlKey || event.metaKey || event.shiftKey) return;
   event.preventDefault();
-  var box = link.closest(".comment__box");
+  var box = link.closest("article");
   var open = box.querySelector("form.comment-form");
   if (open) { open.querySelector("textarea").focus(); return; }
   var id = link.getAttribute("href").split("/").slice(-3)[0];
@@ -55,7 +55,7 @@ document.addEventListener("click", function (event) {
   }
   function refresh() {
     var now = Date.now();
-    document.querySelectorAll(".comment__meta time[datetime], .comment-context time[datetime]").forEach(function (time) {
+    document.querySelectorAll(".comment > article > header time[datetime], .comment-context time[datetime]").forEach(function (time) {
       if (!time.title) time.title = time.textContent;
       var seconds = Math.max(0, (now - Date.parse(time.getAttribute("datetime"))) / 1000);
       time.textContent = ago(seconds) || time.title;

@@ -27,7 +27,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     page.get_by_label("Your comment").fill("Does it have a cycle lane?")
     page.get_by_role("button", name="Post comment").click()
     mine = Comment.objects.get(body="Does it have a cycle lane?")
-    assert "Rita" in box(page, mine).locator(".comment__meta").inner_text()
+    assert "Rita" in box(page, mine).locator("header").inner_text()
 
     # Reply to Pavel's reply: the form opens in place, under his comment.
     box(page, pavel).get_by_role("link", name="Reply").click()
@@ -36,7 +36,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     assert page.url.endswith("#comments") or "/reply/" not in page.url
     inline.get_by_role("button", name="Post reply").click()
     reply = Comment.objects.get(body="Eleven years, to be exact.")
-    nested = page.locator(f"#comment-{olga.pk} > ol.replies > #comment-{pavel.pk} > ol.replies > #comment-{reply.pk}")
+    nested = page.locator(f"#comment-{olga.pk} > ol > #comment-{pavel.pk} > ol > #comment-{reply.pk}")
     assert nested.locator(".comment__body").inner_text().strip() == "Eleven years, to be exact."
 
     # Edit it, then delete it.
@@ -44,7 +44,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     page.get_by_label("Your comment").fill("Eleven years and two months, to be exact.")
     page.get_by_role("button", name="Save").click()
     assert "Eleven years and two months" in box(page, reply).inner_text()
-    assert "edited" in box(page, reply).locator(".comment__meta").inner_text()
+    assert "edited" in box(page, reply).locator("header").inner_text()
 
     box(page, reply).get_by_role("link", name="Delete").click()
     page.get_by_role("button", name="Delete comment").click()
@@ -54,7 +54,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
 
 def box(page, comment):
     """The comment's own text and actions, without the replies nested under it."""
-    return page.locator(f"#comment-{comment.pk} > .comment__box")
+    return page.locator(f"#comment-{comment.pk} > article")
 
 
 def test_reader_collapses_a_thread(page):
@@ -85,7 +85,7 @@ def test_without_javascript_the_reply_link_opens_the_reply_page(browser, live_se
     page.get_by_role("button", name="Post reply").click()
     reply = Comment.objects.get(body="None yet.")
     assert reply.parent_id == parent.pk
-    assert page.locator(f"#comment-{parent.pk} > ol.replies > #comment-{reply.pk}").count() == 1
+    assert page.locator(f"#comment-{parent.pk} > ol > #comment-{reply.pk}").count() == 1
     context.close()
 
 
