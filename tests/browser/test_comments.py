@@ -37,7 +37,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     inline.get_by_role("button", name="Post reply").click()
     reply = Comment.objects.get(body="Eleven years, to be exact.")
     nested = page.locator(f"#comment-{olga.pk} > ol > #comment-{pavel.pk} > ol > #comment-{reply.pk}")
-    assert nested.locator(".comment__body").inner_text().strip() == "Eleven years, to be exact."
+    assert nested.locator("article > div").inner_text().strip() == "Eleven years, to be exact."
 
     # Edit it, then delete it.
     box(page, reply).get_by_role("link", name="Edit").click()

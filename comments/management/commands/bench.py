@@ -26,7 +26,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sizes", default="100,1000,10000",
-                            help="Comments on the benchmarked article pages (default 100,1000,10000).")
+                            help="Comments on the benchmarked article pages (default 100,1000,10000; "
+                                 "an article without comments is always measured too).")
         parser.add_argument("--reply-tables", default="10000,100000",
                             help="Table sizes at which replies are timed (default 10000,100000; "
                                  "empty to skip).")
