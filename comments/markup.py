@@ -122,7 +122,7 @@ def comments(nodes, *, accepts_comments, prefix=None):
             reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
             part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
                     f'<header><b>{name(node)}</b> '
-                    f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited_at else ""}</header>'
+                    f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited else ""}</header>'
                     f'<div>{node.body_html}</div><footer>'
                     f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
                     f'{f" <span>{count} ♥</span>" if count else ""}')

@@ -19,7 +19,8 @@ from datetime import UTC
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from comments.models import Comment, Recommendation
 
@@ -31,40 +32,40 @@ SORTS = {
 SORT_LABELS = [("oldest", "Oldest"), ("newest", "Newest"), ("best", "Best")]
 DEFAULT_SORT = "oldest"
 # What the pages show of a comment, into a Node (the moderators' flag counts are read apart,
-# only for them: thread.flag_counts).
+# only for them: thread.flag_counts): whether it was edited, not when; the name it is shown
+# under (Comment.display_name), worked out by the database.
 NODE_COLUMNS = (
-    "id", "parent_id", "author_id", "guest_name", "body_html", "status", "created_at",
-    "edited_at", "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
-    "author__display_name", "author__username", "author__is_staff",
+    "id", "parent_id", "author_id", "body_html", "status", "created_at",
+    ExpressionWrapper(Q(edited_at__isnull=False), output_field=BooleanField()),
+    "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
+    Coalesce(NullIf("author__display_name", Value("")), "author__username",
+             NullIf("guest_name", Value("")), Value("Guest")),
+    "author__is_staff",
 )
 PUBLISHED = Comment.Status.PUBLISHED.value
 
 
 class Node:
     """A comment as the discussion pages read it: the attributes of Comment they use (pk,
-    body_html, created_at, edited_at, author_id, recommend_count, replies_locked, level,
-    display_name, author_is_staff, is_visible...), built from one row of values. `depth` (below the first
-    comment shown) and `cut_off` (its replies continue on its own page) are set by `shown`."""
+    body_html, created_at, author_id, recommend_count, replies_locked, level,
+    display_name, author_is_staff, is_visible...), built from one row of values (NODE_COLUMNS);
+    `edited` says whether it was edited. `depth` (below the first comment shown) and `cut_off`
+    (its replies continue on its own page) are set by `shown`."""
 
-    __slots__ = ("id", "parent_id", "author_id", "guest_name", "body_html", "status",
-                 "created_at", "edited_at", "recommend_count", "replies_locked", "lft", "rght",
-                 "tree_id", "level", "display_name", "author_is_staff", "depth", "cut_off")
+    __slots__ = ("id", "parent_id", "author_id", "body_html", "status", "created_at", "edited",
+                 "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
+                 "display_name", "author_is_staff", "depth", "cut_off")
 
-    def __init__(self, id, parent_id, author_id, guest_name, body_html, status, created_at,
-                 edited_at, recommend_count, replies_locked, lft, rght, tree_id, level,
-                 author_display_name, author_username, author_is_staff):
-        self.id, self.parent_id, self.author_id, self.guest_name = id, parent_id, author_id, guest_name
-        self.body_html, self.status, self.edited_at = body_html, status, edited_at
+    def __init__(self, id, parent_id, author_id, body_html, status, created_at, edited,
+                 recommend_count, replies_locked, lft, rght, tree_id, level, display_name,
+                 author_is_staff):
+        self.id, self.parent_id, self.author_id = id, parent_id, author_id
+        self.body_html, self.status, self.edited = body_html, status, edited
         # Straight from the driver (read_nodes): SQLite's are naive, in UTC as stored.
         self.created_at = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
         self.recommend_count, self.replies_locked = recommend_count, replies_locked
         self.lft, self.rght, self.tree_id, self.level = lft, rght, tree_id, level
-        # Comment.display_name, without an author instance.
-        if author_id:
-            self.display_name = author_display_name or author_username
-        else:
-            self.display_name = guest_name or "Guest"
-        self.author_is_staff = bool(author_is_staff)
+        self.display_name, self.author_is_staff = display_name, bool(author_is_staff)
         self.depth, self.cut_off = 0, False
 
     @property
