@@ -40,7 +40,7 @@ def step(page, csp_violations):
 
 
 def box(page, comment):
-    return page.locator(f"#comment-{comment.pk} > .comment__box")
+    return page.locator(f"#comment-{comment.pk} > article")
 
 
 def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
