@@ -7,13 +7,13 @@ from newsroom.ratelimit import retry_after
 
 
 def hit(author, ip_address):
-    """Count one comment; raise RateLimited when a limit is exceeded."""
-    scopes = []
+    """Count one comment against the person's and the address's limits (both or neither);
+    raise RateLimited when a limit is exceeded."""
+    limits_by_scope = {}
     if author is not None:
-        scopes.append((f"comments:user:{author.pk}", settings.COMMENTS_RATE_LIMITS))
+        limits_by_scope[f"comments:user:{author.pk}"] = settings.COMMENTS_RATE_LIMITS
     if ip_address:
-        scopes.append((f"comments:ip:{ip_address}", settings.COMMENTS_IP_RATE_LIMITS))
-    for scope, limits in scopes:
-        wait = retry_after(scope, limits)
-        if wait:
-            raise RateLimited(retry_after=wait)
+        limits_by_scope[f"comments:ip:{ip_address}"] = settings.COMMENTS_IP_RATE_LIMITS
+    wait = retry_after(limits_by_scope)
+    if wait:
+        raise RateLimited(retry_after=wait)

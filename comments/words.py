@@ -8,8 +8,8 @@ in a row. A check costs a few set lookups per word of the comment, however long 
 The lists are read from the database once per process and kept until they change: saving or
 deleting a Word bumps a version in the shared cache (after the transaction commits), and every
 process reloads when it sees a version it has not loaded. Without a shared cache (no REDIS_URL,
-several worker processes) a process cannot see another's bump, so lists are also read again
-once they are a minute old.
+several worker processes, or while Redis is unreachable and every read of it misses) a
+process cannot see another's bump, so lists are also read again once they are a minute old.
 """
 
 import re
@@ -88,9 +88,18 @@ def suspect_word(text):
 
 def forget():
     """Make every process reload the lists: now (so this transaction sees its own change) and
-    again after the commit (so no process keeps what it read before the change was visible)."""
+    again after the commit (so no process keeps what it read before the change was visible).
+    This process also drops its own copy, in case the shared cache cannot be reached."""
+    global _loaded
+    _loaded = None
     cache.delete(VERSION_KEY)
-    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+    transaction.on_commit(reload_everywhere)
+
+
+def reload_everywhere():
+    global _loaded
+    _loaded = None
+    cache.delete(VERSION_KEY)
 
 
 @receiver(post_save, sender=Word)

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     # First, so that every response carries the policy, answers made by the middleware below
     # (400, 429, 503 pages) included.
     "csp.middleware.CSPMiddleware",
+    # A database outage anywhere below answers a static 503, not a 500.
+    "newsroom.outage.DatabaseUnavailable",
     "newsroom.middleware.ClientAddressBehindProxies",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,6 +93,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A kept connection is checked before a request reuses it, so the first request
+        # after PostgreSQL restarts reconnects instead of failing on a dead connection.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -116,15 +121,22 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 if os.environ.get("REDIS_URL"):
+    # Django's Redis cache, made to miss instead of failing while Redis is unreachable.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "newsroom",
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the flood-limit records of many addresses (the default keeps only 300 keys).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -178,8 +190,9 @@ if env_flag("HTTPS"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# How many reverse proxies (each adding to X-Forwarded-For) stand before the site; 0: none.
-PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# Addresses (CIDR networks) of the reverse proxies before the site. X-Forwarded-For is read
+# only from requests that come from one of them; empty: the header is never read.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 

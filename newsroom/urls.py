@@ -13,6 +13,9 @@ from newsroom.sitemaps import SITEMAPS, news_sitemap, robots_txt
 # The admin's own sign-in page gets the same limit as the site's.
 admin.site.login = limit_posts("admin-sign-in")(admin.site.login)
 
+# A database outage that escapes the middleware still answers 503 (see newsroom/outage.py).
+handler500 = "newsroom.outage.server_error"
+
 register_converter(converters.FourDigitYear, "yyyy")
 register_converter(converters.TwoDigits, "dd")
 

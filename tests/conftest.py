@@ -1,5 +1,8 @@
 import os
 import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 
@@ -97,3 +100,71 @@ def page(browser, live_server, transactional_db, csp_violations):
     yield page
     context.close()
     assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
+
+
+def free_port():
+    """A port nothing listens on now (the OS picks it), for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a free port, that the test may stop and start."""
+
+    def __init__(self, executable, port):
+        self.executable, self.port, self.process = executable, port, None
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def cache_settings(self):
+        return redis_cache_settings(self.url)
+
+
+def redis_cache_settings(url):
+    """The site's Redis cache (as settings.py makes it from REDIS_URL), trying again soon after
+    a failure so tests need not wait long for it to notice Redis is back."""
+    return {"default": {
+        "BACKEND": "newsroom.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "newsroom",
+        "OPTIONS": {"RETRY_AFTER": 0.2},
+    }}
+
+
+@pytest.fixture
+def redis_server():
+    executable = shutil.which("redis-server")
+    if not executable:
+        reason = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis tests must run in CI: {reason}")
+        pytest.skip(reason)
+    server = RedisServer(executable, free_port())
+    server.start()
+    yield server
+    server.stop()

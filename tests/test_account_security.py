@@ -42,22 +42,44 @@ def test_sign_up_floods_are_stopped(client):
     assert client.post("/accounts/signup/", {"username": "bot9"}).status_code == 429
 
 
-@pytest.mark.parametrize("proxies, forwarded, seen", [
-    (0, "203.0.113.9", "127.0.0.1"),               # no proxy trusted: the header is ignored
-    (1, "203.0.113.9", "203.0.113.9"),             # one proxy: the address it saw
-    (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),    # what the client wrote itself is ignored
-    (2, "203.0.113.9, 10.0.0.1", "203.0.113.9"),
-    (1, "not-an-address", "127.0.0.1"),
+@pytest.mark.parametrize("trusted, peer, forwarded, seen", [
+    ([], "127.0.0.1", "203.0.113.9", "127.0.0.1"),                    # no proxy trusted: never read
+    (["10.0.0.0/8"], "198.51.100.7", "203.0.113.9", "198.51.100.7"),  # forged, from an untrusted address
+    (["10.0.0.0/8"], "10.0.0.5", "203.0.113.9", "203.0.113.9"),       # from a trusted proxy: used
+    (["10.0.0.0/8"], "10.0.0.5", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # what the client wrote itself
+    (["10.0.0.0/8", "192.0.2.1/32"], "10.0.0.5", "6.6.6.6, 203.0.113.9, 192.0.2.1", "203.0.113.9"),
+    (["10.0.0.0/8"], "10.0.0.5", "not-an-address", "10.0.0.5"),       # garbage: stop at the proxy
+    (["10.0.0.0/8"], "10.0.0.5", "", "10.0.0.5"),
+    (["10.0.0.0/8"], "::ffff:10.0.0.5", "203.0.113.9", "203.0.113.9"),  # IPv4 seen as IPv6
+    (["2001:db8::/32"], "2001:db8::1", "2400:cb00::9, 2001:db8::2", "2400:cb00::9"),
 ])
-def test_readers_address_behind_proxies(client, settings, proxies, forwarded, seen):
+def test_readers_address_behind_trusted_proxies(client, settings, trusted, peer, forwarded, seen):
     from comments.models import Comment
     from tests.factories import ArticleFactory
 
-    settings.PROXY_COUNT = proxies
+    settings.TRUSTED_PROXIES = trusted
     client.force_login(UserFactory())
     article = ArticleFactory()
-    client.post(f"/comments/article/{article.pk}/", {"body": "hello"}, HTTP_X_FORWARDED_FOR=forwarded)
+    client.post(f"/comments/article/{article.pk}/", {"body": "hello"},
+                REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
     assert Comment.objects.get().ip_address == seen
+
+
+def test_forged_forwarded_addresses_do_not_escape_the_sign_in_limit(client, settings):
+    """A new forged X-Forwarded-For on each attempt, sent straight to the site (not through
+    the trusted proxy), is ignored: the limit counts the sender's own address."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    UserFactory(username="target")
+    statuses = [
+        client.post("/accounts/login/", {"username": "target", "password": f"guess{n}"},
+                    REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    # Through the trusted proxy, each reader's own address is counted on its own.
+    through_proxy = client.post("/accounts/login/", {"username": "target", "password": "guess"},
+                                REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.77")
+    assert through_proxy.status_code == 200
 
 
 def test_a_password_like_the_display_name_is_refused(client):

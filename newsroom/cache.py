@@ -1,0 +1,117 @@
+"""The shared cache (Redis, when REDIS_URL is set) as a helper the site can lose.
+
+Django's Redis backend raises ConnectionError on every call while Redis is down, so anything
+that reads the cache (flood limits, word-list versions, page caches) would answer 500. This
+backend turns an unreachable Redis into misses and no-ops instead: `get` returns the default,
+`add` and `delete` return False, `incr` behaves as for a missing key, writes are dropped.
+
+A dead Redis should cost milliseconds, not seconds: connecting and reading time out quickly,
+and after a failure the backend stops trying for `RETRY_AFTER` seconds (another request then
+tries again), so during an outage most calls never touch the network. The warning is logged
+once when Redis goes away and once when it is back, not once per request.
+"""
+
+import logging
+import threading
+import time
+from functools import partial
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError, TimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (ConnectionError, TimeoutError)
+DEFAULT_OPTIONS = {
+    "socket_connect_timeout": 0.25,  # seconds; a server on the same network answers in < 1 ms
+    "socket_timeout": 0.5,
+}
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        options = {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}
+        self.retry_after = options.pop("RETRY_AFTER", 2)  # seconds without trying, after a failure
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._lock = threading.Lock()
+        self._down_since = None  # time.monotonic() of the failure that began this outage
+        self._next_try = 0.0
+
+    @property
+    def available(self):
+        """False while Redis is known to be away and it is not yet time to try it again."""
+        return time.monotonic() >= self._next_try
+
+    def guarded(self, operation, fallback):
+        """operation() against Redis; fallback() if Redis is away (now, or known to be)."""
+        if not self.available:
+            return fallback()
+        try:
+            result = operation()
+        except UNREACHABLE as error:
+            self._went_away(error)
+            return fallback()
+        if self._down_since is not None:
+            self._came_back()
+        return result
+
+    def client(self, key):
+        """The redis-py client for writes to `key` (already made with make_and_validate_key)."""
+        return self._cache.get_client(key, write=True)
+
+    def _went_away(self, error):
+        with self._lock:
+            self._next_try = time.monotonic() + self.retry_after
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                logger.warning(
+                    "Redis is unreachable (%s): the cache misses and flood limits are counted "
+                    "in each process until it is back.", error,
+                )
+
+    def _came_back(self):
+        with self._lock:
+            if self._down_since is None:
+                return
+            away = time.monotonic() - self._down_since
+            self._down_since = None
+        logger.warning("Redis is reachable again after %.1f s.", away)
+
+    # Every operation Django's RedisCache offers, each with what a miss or a no-op returns.
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.guarded(partial(super().add, key, value, timeout, version), lambda: False)
+
+    def get(self, key, default=None, version=None):
+        return self.guarded(partial(super().get, key, default, version), lambda: default)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.guarded(partial(super().set, key, value, timeout, version), lambda: None)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.guarded(partial(super().touch, key, timeout, version), lambda: False)
+
+    def delete(self, key, version=None):
+        return self.guarded(partial(super().delete, key, version), lambda: False)
+
+    def get_many(self, keys, version=None):
+        return self.guarded(partial(super().get_many, keys, version), dict)
+
+    def has_key(self, key, version=None):
+        return self.guarded(partial(super().has_key, key, version), lambda: False)
+
+    def incr(self, key, delta=1, version=None):
+        def missing():
+            raise ValueError(f"Key '{key}' not found (Redis is unreachable).")
+
+        return self.guarded(partial(super().incr, key, delta, version), missing)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.guarded(partial(super().set_many, data, timeout, version), lambda: list(data))
+
+    def delete_many(self, keys, version=None):
+        return self.guarded(partial(super().delete_many, keys, version), lambda: None)
+
+    def clear(self):
+        return self.guarded(super().clear, lambda: False)
