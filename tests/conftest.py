@@ -45,14 +45,21 @@ def fresh_cache():
     cache.clear()
 
 
+def required_program(name, package, tests):
+    """The path of a program some tests need: skipped with a reason without it, except under
+    CI=true, where they must run."""
+    executable = shutil.which(name)
+    if not executable:
+        reason = f"{name} is not installed (apt-get install {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tests} tests must run in CI: {reason}")
+        pytest.skip(reason)
+    return executable
+
+
 @pytest.fixture(scope="session")
 def browser():
-    executable = shutil.which("chromium")
-    if not executable:
-        reason = "Debian's chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+    executable = required_program("chromium", "chromium", "Browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -158,13 +165,7 @@ def redis_cache_settings(url):
 
 @pytest.fixture
 def redis_server():
-    executable = shutil.which("redis-server")
-    if not executable:
-        reason = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis tests must run in CI: {reason}")
-        pytest.skip(reason)
-    server = RedisServer(executable, free_port())
+    server = RedisServer(required_program("redis-server", "redis-server", "Redis"), free_port())
     server.start()
     yield server
     server.stop()
