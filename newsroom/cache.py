@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 UNREACHABLE = (ConnectionError, TimeoutError)
 DEFAULT_OPTIONS = {
     "socket_connect_timeout": 0.25,  # seconds; a server on the same network answers in < 1 ms
-    "socket_timeout": 0.5,
+    "socket_timeout": 0.25,
 }
 
 
