@@ -54,7 +54,7 @@ def test_with_redis_unreachable_readers_post_sign_in_sign_up_and_reset_passwords
     assert signed_up.status_code == 302
     client.logout()
     signed_in = client.post("/accounts/login/", {"username": "rita", "password": "first secret pass"})
-    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session, signed_in
 
     assert post_comment(client, article, "Posted while Redis is away.").status_code == 302
     # The flood limit still holds, counted in this process.
@@ -79,8 +79,8 @@ def test_with_redis_unreachable_readers_post_sign_in_sign_up_and_reset_passwords
     assert client.login(username="rita", password="second secret pass")
 
     # One warning for the outage, not one per request.
-    warnings = [r for r in caplog.records if r.name == "newsroom.cache"]
-    assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "newsroom.cache"]
+    assert len(warnings) == 1 and "unreachable" in warnings[0], warnings
 
 
 @pytest.mark.django_db
