@@ -57,6 +57,8 @@ def test_with_redis_unreachable_readers_post_sign_in_sign_up_and_reset_passwords
     assert signed_in.status_code == 302 and "_auth_user_id" in client.session, signed_in
 
     assert post_comment(client, article, "Posted while Redis is away.").status_code == 302
+    # The page's cached parts miss and are rendered.
+    assert "Posted while Redis is away." in client.get(article.get_absolute_url()).content.decode()
     # The flood limit still holds, counted in this process.
     refused = post_comment(client, article, "And again at once.")
     assert refused.status_code == 429 and refused["Retry-After"] == "10"
