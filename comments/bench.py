@@ -341,7 +341,7 @@ def http_table(result):
         f"  answers: {answers}; stored: {result.stored} "
         f"({'nothing acknowledged lost' if lost <= 0 else f'{lost} ACKNOWLEDGED AND LOST'})",
         "  flood limits as in production: each post comes from its own account and its own "
-        "address, sent in X-Forwarded-For to gunicorn run with PROXY_COUNT=1 (the bench plays "
+        "address, sent in X-Forwarded-For to gunicorn run with TRUSTED_PROXIES=127.0.0.1/32 (the bench plays "
         "the reverse proxy)",
     ]
 

@@ -7,9 +7,9 @@ site answers (each waits for its answer before it posts again), a mix of replies
 
 The site's flood limits stay on (one comment per 10 s and 30 an hour per account; 5 a minute
 and 120 an hour per address): every post comes from its own account and its own address. The
-bench plays the reverse proxy: gunicorn runs with PROXY_COUNT=1 (and TRUSTED_PROXIES=
-127.0.0.1/32) and each request carries its poster's address in X-Forwarded-For, exactly as
-the site sees readers behind its proxy in production.
+bench plays the reverse proxy: gunicorn runs with TRUSTED_PROXIES=127.0.0.1/32 and each
+request carries its poster's address in X-Forwarded-For, exactly as the site sees readers
+behind its proxy in production.
 """
 
 import http.client
@@ -94,7 +94,6 @@ def gunicorn(workers):
         "DATABASE_URL": database_url(),
         "SECRET_KEY": settings.SECRET_KEY,  # the sessions the bench made are signed with it
         "ALLOWED_HOSTS": "127.0.0.1",
-        "PROXY_COUNT": "1",
         "TRUSTED_PROXIES": "127.0.0.1/32",
     }
     with tempfile.TemporaryFile() as errors:

@@ -136,8 +136,8 @@ class Gunicorn:
         self.log = log
         env = {
             **os.environ, "DEBUG": "0", "DATABASE_URL": database_url, "REDIS_URL": "",
-            # Static files by plain names, as in the other tests: no collectstatic run needed.
-            "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+            # Static files by plain names, as in the bench: no collectstatic run needed.
+            "DJANGO_SETTINGS_MODULE": "comments.bench_settings",
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", "1",
