@@ -29,6 +29,15 @@ from tests.factories import ArticleFactory, UserFactory
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture
+def closed_port():
+    """A port of 127.0.0.1 that refuses connections: bound, never listening, and held for the
+    whole test, so no other server can take it meanwhile."""
+    with socket.socket() as reserved:
+        reserved.bind(("127.0.0.1", 0))
+        yield reserved.getsockname()[1]
+
+
 def post_comment(client, article, body):
     return client.post(f"/comments/article/{article.pk}/", {"body": body})
 
@@ -38,8 +47,8 @@ def post_comment(client, article, body):
 
 @pytest.mark.django_db
 def test_with_redis_unreachable_readers_post_sign_in_sign_up_and_reset_passwords(
-        client, settings, caplog):
-    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+        client, settings, caplog, closed_port):
+    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{closed_port}/0")
     settings.COMMENTS_RATE_LIMITS = [(1, 10)]
     ratelimit.FALLBACK.clear()
     caplog.set_level(logging.WARNING, logger="newsroom.cache")
@@ -175,11 +184,12 @@ def assert_unavailable(site, path):
 
 
 @pytest.mark.parametrize("database_url", [
-    pytest.param(lambda tmp: f"postgres://postgres@127.0.0.1:{free_port()}/newsroom", id="postgresql-closed-port"),
-    pytest.param(lambda tmp: f"sqlite:///{tmp}/no-such-folder/db.sqlite3", id="sqlite-unopenable-file"),
+    pytest.param(lambda tmp, port: f"postgres://postgres@127.0.0.1:{port}/newsroom", id="postgresql-closed-port"),
+    pytest.param(lambda tmp, port: f"sqlite:///{tmp}/no-such-folder/db.sqlite3", id="sqlite-unopenable-file"),
 ])
-def test_every_page_answers_a_readable_503_while_the_database_is_unreachable(tmp_path, database_url):
-    site = Gunicorn(database_url(tmp_path), tmp_path / "gunicorn.log")
+def test_every_page_answers_a_readable_503_while_the_database_is_unreachable(
+        tmp_path, closed_port, database_url):
+    site = Gunicorn(database_url(tmp_path, closed_port), tmp_path / "gunicorn.log")
     try:
         for path in ["/", "/section/world/", "/2021/06/01/some-story/", "/search/?q=news",
                      "/feeds/rss/", "/sitemap.xml", "/comments/1/", "/accounts/login/",
