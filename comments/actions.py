@@ -7,18 +7,19 @@ what, what the public count is, how trees are locked) live in one place.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from comments import ratelimit, rules, tree, versions
-from comments.errors import CommentError, DiscussionClosed
+from comments.errors import CommentError, DiscussionClosed, NoSuchComment, NotAllowed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
 from newsroom.text import render_comment, strip_nul
 
 # The same text sent twice within this time (a double click, a resubmitted form) is one comment.
 DUPLICATE_WINDOW = timedelta(minutes=10)
+NO_PARENT = "The comment you replied to does not exist."
+# Statuses only a moderator's decision leads to: an author's delete must not undo them.
+MODERATORS_STATUSES = frozenset({Comment.Status.REMOVED, Comment.Status.SPAM})
 
 
 def set_status(comment, status):
@@ -28,6 +29,16 @@ def set_status(comment, status):
     comment.status = status
     comment.save(update_fields=["status"])
     versions.discussion_changed(comment, count=int(comment.is_visible) - int(was_visible))
+
+
+def log(comment, action, moderator=None, *, reason="", note="", status_before=""):
+    """Write one moderation log entry for a change just made to `comment`. Callers read the
+    comment under its row lock (or the thread's lock) first, so status_before is the status
+    the change really replaced, never a stale copy."""
+    return ModerationLog.objects.create(
+        comment=comment, moderator=moderator, action=action, reason=reason, note=note,
+        status_before=status_before or comment.status, status_after=comment.status,
+    )
 
 
 def hold(comment, why, status_before=""):
@@ -48,17 +59,19 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
     if author is None and not settings.COMMENTS_ALLOW_GUESTS:
         raise DiscussionClosed("Please sign in to comment.")
     person = rules.standing(author)
-    rules.check_author(author, person)
-    rules.check_words(body)
+    rules.check(author, body, person)
     body_html = render_comment(body)  # before the lock: the lock covers numbering and insert
 
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
-            parent = Comment.objects.get(pk=parent.pk)  # fresh lft/rght, under the lock
+            # The thread's lock, then the parent's row (the lock order, comments/tree.py):
+            # a removal or deletion of the parent either committed before this read (and the
+            # reply is refused) or waits until the reply has committed. Fresh lft/rght too.
+            parent = Comment.objects.for_change().get(pk=parent.pk)
+            if not parent.is_visible:  # answered exactly as a comment that does not exist
+                raise CommentError(NO_PARENT)
             if parent.article_id != article.pk:
                 raise CommentError("That comment belongs to another discussion.")
-            if not parent.is_visible:
-                raise CommentError("You can't reply to this comment: it is no longer shown.")
             if parent.replies_locked:
                 raise DiscussionClosed("A moderator has closed replies to this comment.")
         duplicate = find_duplicate(article, body, author, guest_name, ip_address, parent)
@@ -66,7 +79,7 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
             return duplicate
         if author is None or not author.is_staff:
             ratelimit.hit(author, ip_address)
-        status, why = rules.initial_status(article, author, body, person)
+        status, why = rules.status_for(article, author, body, person)
         comment = Comment(
             article=article, parent=parent, author=author, guest_name=guest_name.strip(),
             guest_email=guest_email, body=body, body_html=body_html, status=status,
@@ -103,59 +116,76 @@ def find_duplicate(article, body, author, guest_name, ip_address, parent):
 
 
 def edit_comment(comment, user, body):
-    """The author rewrites their comment within the edit window; the old text is kept."""
+    """The author rewrites their comment within the edit window; the old text is kept.
+
+    An edit passes the rules a new comment passes (comments/rules.py): a banned or suspended
+    person cannot edit, a banned word is refused, and whatever would make a new comment wait
+    (a suspect word, a pre-moderated article or person, a new account) sends the edited
+    comment back to the pending queue, logged as a hold. A moderator's approval was of the
+    old text, so readers' flags can hide the new one again."""
+    refusal = comment.edit_refusal(user)
+    if refusal:
+        raise NotAllowed(refusal)
     body = strip_nul(body).strip()
-    body_html = render_comment(body)  # before the row lock, as posting renders before its lock
-    with transaction.atomic():
-        return _save_edit(comment, user, body, body_html)
-
-
-def _save_edit(comment, user, body, body_html):
-    comment = Comment.objects.select_for_update().get(pk=comment.pk)
-    if not comment.can_edit(user):
-        raise PermissionDenied("Only the author can edit a comment, and only for a short while.")
-    if body == comment.body:
-        return comment
-    rules.check_words(body)
-    why = rules.edit_status(comment, body)
-    if why:
-        hold(comment, why, status_before=comment.status)
-        set_status(comment, Comment.Status.PENDING)
-    CommentRevision.objects.create(
-        comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
-    )
-    comment.body, comment.body_html, comment.edited_at = body, body_html, timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
-    versions.discussion_changed(comment)
-    return comment
-
-
-@transaction.atomic
-def delete_comment(comment, user):
-    """The author takes their words back. Replies stay where they are, under a placeholder."""
-    comment = Comment.objects.select_for_update().get(pk=comment.pk)
-    if not comment.is_author(user):
-        raise PermissionDenied("Only the author can delete a comment.")
-    if comment.status != Comment.Status.DELETED:
-        set_status(comment, Comment.Status.DELETED)
-    return comment
-
-
-@transaction.atomic
-def recommend(comment, user):
-    if comment.is_author(user):
-        raise CommentError("You can't recommend your own comment.")
-    if not comment.is_visible:
-        raise CommentError("This comment is not shown, so it can't be recommended.")
-    _, created = Recommendation.objects.get_or_create(comment=comment, user=user)
-    if created:
-        Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") + 1)
-        versions.discussion_changed(comment)  # the count shown, and the "best" order
-
-
-@transaction.atomic
-def withdraw_recommendation(comment, user):
-    deleted, _ = Recommendation.objects.filter(comment=comment, user=user).delete()
-    if deleted:
-        Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") - 1)
+    person = rules.standing(user)
+    rules.check(user, body, person)
+    body_html = render_comment(body)  # before the row lock: rendering is the slow part
+    with tree.changing(comment) as comment:
+        refusal = comment.edit_refusal(user)  # a moderator may have decided meanwhile
+        if refusal:
+            raise NotAllowed(refusal)
+        if body == comment.body:
+            return comment
+        status, why = rules.status_for(comment.article, user, body, person)
+        if why and comment.status == Comment.Status.PUBLISHED:
+            hold(comment, why, status_before=comment.status)
+            set_status(comment, Comment.Status.PENDING)
+        CommentRevision.objects.create(
+            comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
+        )
+        comment.body, comment.body_html, comment.edited_at = body, body_html, timezone.now()
+        comment.reviewed_at = None
+        comment.save(update_fields=["body", "body_html", "edited_at", "reviewed_at"])
         versions.discussion_changed(comment)
+    return comment
+
+
+def delete_comment(comment, user):
+    """The author takes their words back; replies stay where they are, under a placeholder.
+
+    A moderator's removal or spam decision stands: deleting such a comment only withdraws it
+    (withdrawn_at) while its status, its queue and Restore stay the moderator's; restoring it
+    later deletes it, as its author asked. Both are logged."""
+    with tree.changing(comment) as comment:
+        if not comment.is_author(user):
+            raise NotAllowed("Only the author can delete a comment.")
+        before = comment.status
+        if comment.status in MODERATORS_STATUSES:
+            if comment.withdrawn_at is None:
+                comment.withdrawn_at = timezone.now()
+                comment.save(update_fields=["withdrawn_at"])
+                log(comment, ModerationLog.Action.WITHDRAW, status_before=before)
+        elif comment.status != Comment.Status.DELETED:
+            set_status(comment, Comment.Status.DELETED)
+            log(comment, ModerationLog.Action.DELETE, status_before=before)
+    return comment
+
+
+def recommend(comment, user):
+    with tree.changing(comment) as comment:
+        if not comment.is_visible:
+            raise NoSuchComment()
+        if comment.is_author(user):
+            raise CommentError("You can't recommend your own comment.")
+        _, created = Recommendation.objects.get_or_create(comment=comment, user=user)
+        if created:
+            Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") + 1)
+            versions.discussion_changed(comment)  # the count shown, and the "best" order
+
+
+def withdraw_recommendation(comment, user):
+    with tree.changing(comment) as comment:
+        deleted, _ = Recommendation.objects.filter(comment=comment, user=user).delete()
+        if deleted:
+            Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") - 1)
+            versions.discussion_changed(comment)

@@ -16,9 +16,26 @@ class DiscussionClosed(CommentError):
 class RateLimited(CommentError):
     status = 429
 
-    def __init__(self, retry_after):
+    def __init__(self, retry_after, doing="posting"):
         super().__init__(
-            "You are posting faster than we allow. "
+            f"You are {doing} faster than we allow. "
             f"Please wait {retry_after} second{'s' if retry_after != 1 else ''} and try again."
         )
         self.retry_after = retry_after
+
+
+class NotAllowed(CommentError):
+    """The person may not do this to the comment (not theirs, too late, or a moderator's
+    decision came first): answered with the site's own 403 page, never a traceback."""
+
+    status = 403
+
+
+class NoSuchComment(CommentError):
+    """A comment the person may not see is answered exactly as one that does not exist, so
+    nobody can map pending and removed comments by asking for them."""
+
+    status = 404
+
+    def __init__(self, message="This comment does not exist."):
+        super().__init__(message)

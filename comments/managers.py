@@ -19,6 +19,15 @@ class CommentQuerySet(TreeQuerySet):
         published_in_thread = self.model.objects.filter(tree_id=OuterRef("tree_id")).visible()
         return self.filter(Q(status="published") | Exists(published_in_thread))
 
+    def for_change(self):
+        """Rows read to be changed: locked until the transaction ends (comments/tree.py has the
+        lock order). FOR NO KEY UPDATE, not FOR UPDATE: writers still queue behind each other,
+        but the foreign-key checks other transactions make at commit (FOR KEY SHARE on the
+        parent of a comment they changed twice, on a comment they logged about) never wait
+        for it, so a reply holding its parent and a removal holding the article's count
+        cannot deadlock."""
+        return self.select_for_update(no_key=True)
+
 
 class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
     pass

@@ -61,6 +61,12 @@ class Comment(MPTTModel):
     # On a thread's root only (lft = 1): moves with every public change anywhere in the
     # thread (comments/versions.py), so a thread's markup can be cached under (root id, it).
     thread_version = models.PositiveIntegerField(default=0, editable=False)
+    # The author deleted a comment a moderator had already removed or marked as spam: the
+    # status (and the queue it sits in) stays the moderator's; a later restore deletes it.
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When its author withdrew it after a moderator had removed it.",
+    )
 
     objects = CommentManager()
 
@@ -105,13 +111,20 @@ class Comment(MPTTModel):
     def is_visible(self):
         return self.status == self.Status.PUBLISHED
 
-    def can_edit(self, user):
-        window = timezone.timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
-        return (
-            self.is_author(user)
-            and self.status in (self.Status.PUBLISHED, self.Status.PENDING)
-            and timezone.now() - self.created_at <= window
-        )
+    def edit_refusal(self, user):
+        """Why this person may not edit the comment now, in words for them; "" if they may."""
+        minutes = settings.COMMENTS_EDIT_WINDOW_MINUTES
+        if not self.is_author(user):
+            return "Only the author can edit a comment."
+        if self.status not in (self.Status.PUBLISHED, self.Status.PENDING):
+            return {
+                self.Status.DELETED: "You deleted this comment, so it can no longer be edited.",
+                self.Status.FLAGGED: "This comment is hidden until a moderator has reviewed it; "
+                                     "it can't be edited meanwhile.",
+            }.get(self.status, "A moderator has removed this comment, so it can no longer be edited.")
+        if timezone.now() - self.created_at > timezone.timedelta(minutes=minutes):
+            return f"Comments can be edited only in their first {minutes} minutes."
+        return ""
 
     def is_author(self, user):
         return user.is_authenticated and self.author_id == user.pk
@@ -165,7 +178,8 @@ class Flag(models.Model):
 
 
 class ModerationLog(models.Model):
-    """Every decision about a comment: who (nobody for the site's own rules), when, what, why."""
+    """Every change of a comment's fate: who (nobody for the site's own rules and for its author's
+    deletion), when, what, why, and the status it really changed from (read under the row lock)."""
 
     class Action(models.TextChoices):
         APPROVE = "approve", "Approved"
@@ -176,6 +190,8 @@ class ModerationLog(models.Model):
         UNLOCK = "unlock", "Unlocked replies"
         HOLD = "hold", "Held for review"  # automatic, when it was posted or edited
         HIDE = "hide", "Hidden after flags"  # automatic, at the flag threshold
+        DELETE = "delete", "Deleted by its author"
+        WITHDRAW = "withdraw", "Withdrawn by its author"  # deleted after a moderator's removal
 
     class Reason(models.TextChoices):
         HATE = "hate", "Hate or dehumanising language"
@@ -189,7 +205,7 @@ class ModerationLog(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="moderation_log")
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text="Empty when the site's own rules decided.",
+        related_name="+", help_text="Empty when the site's own rules or the author acted.",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=10, choices=Action)

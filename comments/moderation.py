@@ -14,7 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from comments import actions, tree, versions
-from comments.errors import CommentError
+from comments.actions import log
+from comments.errors import CommentError, NoSuchComment
 from comments.models import Comment, Flag, ModerationLog
 from newsroom.text import strip_nul
 
@@ -61,29 +62,24 @@ def clean_reason(reason, note, *, required):
     return reason, note
 
 
-def log(comment, action, moderator=None, *, reason="", note="", status_before=""):
-    return ModerationLog.objects.create(
-        comment=comment, moderator=moderator, action=action, reason=reason, note=note,
-        status_before=status_before or comment.status, status_after=comment.status,
-    )
-
-
 def decide(comment, action, moderator, *, reason="", note=""):
     """Apply one decision (approve, remove, spam, restore) to one comment. Returns the log
     entry, or None when the decision does not apply to the comment's status (for example
     restoring a comment that was never removed, or anything on a comment its author deleted).
+    Restoring a comment its author withdrew while it was removed deletes it instead.
     """
     decision = DECISIONS.get(action)
     if decision is None:
         raise CommentError("Unknown moderation action.")
     reason, note = clean_reason(reason, note, required=decision.needs_reason)
-    with transaction.atomic():
-        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    with tree.changing(comment) as comment:
         if comment.status not in decision.applies_to:
             return None
-        before = comment.status
-        if comment.status != decision.status:
-            actions.set_status(comment, decision.status)
+        before, status = comment.status, decision.status
+        if comment.withdrawn_at and status == S.PUBLISHED:
+            status = S.DELETED  # its author deleted it while it was removed: honour that now
+        if comment.status != status:
+            actions.set_status(comment, status)
         comment.reviewed_at = timezone.now()
         comment.save(update_fields=["reviewed_at"])
         return log(comment, action, moderator, reason=reason, note=note, status_before=before)
@@ -108,8 +104,7 @@ def set_replies_locked(comment, locked, moderator, *, reason="", note=""):
     """Close (or reopen) replies under one comment: the comment and its whole subtree, so the
     rest of the discussion stays open. Returns the log entry, or None if nothing changed."""
     reason, note = clean_reason(reason, note, required=False)
-    with tree.locked(comment.tree_id):
-        comment = Comment.objects.get(pk=comment.pk)  # fresh lft/rght, under the lock
+    with tree.changing(comment) as comment:  # fresh lft/rght and status, under the locks
         if comment.replies_locked == locked:
             return None
         comment.get_descendants(include_self=True).update(replies_locked=locked)
@@ -138,10 +133,9 @@ def flag(comment, user, reason, note=""):
         raise CommentError("Please choose a reason.")
     if reason == Flag.Reason.OTHER and not note:
         raise CommentError("Please say what is wrong with the comment.")
-    with transaction.atomic():
-        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    with tree.changing(comment) as comment:
         if comment.status not in (S.PUBLISHED, S.FLAGGED):
-            raise CommentError("This comment is no longer shown.")
+            raise NoSuchComment()
         if Flag.objects.filter(comment=comment, user=user).exists():
             raise AlreadyFlagged()
         try:  # two clicks racing each other: the unique constraint keeps one flag

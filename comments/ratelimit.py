@@ -1,4 +1,5 @@
-"""Flood control for comments: how many one person, and one IP address, may post in a while."""
+"""Flood control for comments: how many one person, and one IP address, may post in a while,
+and how many ids of comments that do not exist (or are hidden) one address may ask for."""
 
 from django.conf import settings
 
@@ -17,3 +18,10 @@ def hit(author, ip_address):
     wait = retry_after(limits_by_scope)
     if wait:
         raise RateLimited(retry_after=wait)
+
+
+def probe(ip_address):
+    """Count one "does not exist" answer to this address; raise RateLimited past the limit."""
+    wait = ip_address and retry_after({f"comments:probe:{ip_address}": settings.COMMENTS_PROBE_RATE_LIMITS})
+    if wait:
+        raise RateLimited(retry_after=wait, doing="asking for comments that do not exist")

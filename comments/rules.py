@@ -1,6 +1,8 @@
-"""Who may post, and whether a new comment is shown at once or waits for a moderator.
+"""Who may write, and whether a new or edited comment is shown at once or waits for a moderator.
 
-The rules, in order (comments/actions.post_comment applies them):
+The rules, in order (comments/actions.post_comment applies them to a new comment, and
+edit_comment to every edit, so an approved comment cannot be edited into one that would
+have waited):
 1. A banned or suspended person cannot post; nor can anybody use a banned word.
 2. Guests always wait.
 3. A suspect word makes the comment wait (staff excepted).
@@ -36,6 +38,12 @@ def check_author(author, person=None):
         raise DiscussionClosed(f"Your account is suspended from commenting until {until}.")
 
 
+def check(author, body, person=None):
+    """Raise (DiscussionClosed, CommentError) when this person may not write this text now."""
+    check_author(author, person)
+    check_words(body)
+
+
 def check_words(body):
     word = words.banned_word(body)
     if word:
@@ -45,8 +53,8 @@ def check_words(body):
         )
 
 
-def initial_status(article, author, body, person=None):
-    """(status, why it waits) for a new comment that passed check_author and check_words."""
+def status_for(article, author, body, person=None):
+    """(status, why it waits) for a new or edited comment whose text passed check()."""
     if author is None:
         return Comment.Status.PENDING, "Guest comments always wait for a moderator."
     if not author.is_staff:
@@ -63,13 +71,3 @@ def initial_status(article, author, body, person=None):
     if first and Comment.objects.filter(author=author, status=Comment.Status.PUBLISHED).count() < first:
         return Comment.Status.PENDING, f"New account: its first {first} comments wait for approval."
     return Comment.Status.PUBLISHED, ""
-
-
-def edit_status(comment, body):
-    """Why an edited comment must go back to the queue (a new suspect word), or ""."""
-    if comment.status != Comment.Status.PUBLISHED or (comment.author and comment.author.is_staff):
-        return ""
-    word = words.suspect_word(body)
-    if word and word != words.suspect_word(comment.body):
-        return f"Edited to contain the suspect word “{word}”."
-    return ""

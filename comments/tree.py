@@ -13,6 +13,18 @@ that adds, moves or renumbers nodes therefore runs inside `locked()`:
 Inside the lock, read the parent again before inserting under it: a copy read earlier may
 predate another writer's change to the thread. Comment.save() refuses to insert a node
 outside a lock, so a forgotten lock fails loudly in tests instead of corrupting a thread.
+
+Lock order, for every writer, so no two ever wait for each other in a circle:
+1. thread locks: one thread's (`locked`, `changing`); a writer that needs several takes
+   them in ascending tree id;
+2. rows of comments in those threads (FOR NO KEY UPDATE: Comment.objects.for_change());
+3. the article's row and the thread root's version (comments/versions.py), last.
+Every write to an existing comment (a decision, a flag, an edit, a deletion, a
+recommendation) therefore runs inside `changing()`, which takes the thread's lock and then
+the comment's row, read fresh: a reply (which reads its parent FOR NO KEY UPDATE inside the
+same lock) and a removal of that parent are ordered one way or the other, never interleaved,
+and the log always records the status a change really replaced. Nothing slow (rendering,
+mail) runs while these locks are held.
 """
 
 import threading
@@ -46,6 +58,16 @@ def locked(tree_id=None):
             yield
         finally:
             _keys().remove(key)
+
+
+@contextmanager
+def changing(comment):
+    """A transaction holding the comment's thread lock, then its row: yields the comment
+    read fresh under both, so what the change reads (its status) is what it replaces."""
+    from comments.models import Comment
+
+    with locked(comment.tree_id):
+        yield Comment.objects.for_change().get(pk=comment.pk)
 
 
 def holds_lock(tree_id=None):

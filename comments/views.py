@@ -1,35 +1,51 @@
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from comments import actions, discussion, thread
-from comments.errors import CommentError
+from comments import actions, discussion, ratelimit, thread
+from comments.errors import CommentError, NoSuchComment, NotAllowed
 from comments.forms import CommentForm, EditForm, GuestCommentForm
 from comments.models import Comment
+from comments.visibility import missing, public_comment, shown_comment
 from newsroom.models import Article
 
 
-def public_comment(pk):
-    """A comment on a published article; whether it is shown is for the caller to decide."""
-    return get_object_or_404(
-        Comment.objects.select_related("article", "author"),
-        pk=pk, article__in=Article.objects.published(),
-    )
+def error_page(request, message, status=400, retry_after=None):
+    response = render(request, "comments/error.html", {"message": message}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
-def chosen_parent(form):
-    """The parent named by the form's hidden field, on the inline reply form."""
+def answers_errors(view):
+    """A CommentError raised in the view (refused, missing, too many, lost a race to a
+    moderator) becomes the site's error page with its status: never Django's bare page."""
+
+    @wraps(view)
+    def answering(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except CommentError as error:
+            return error_page(request, error.message, error.status, getattr(error, "retry_after", None))
+
+    return answering
+
+
+def chosen_parent(request, form):
+    """The parent named by the form's hidden field, on the inline reply form. A hidden one is
+    refused exactly as a missing one (post_comment checks again, under the lock)."""
     parent_id = form.cleaned_data.get("parent")
     if not parent_id:
         return None
     parent = Comment.objects.filter(pk=parent_id).first()
-    if parent is None:
-        raise CommentError("The comment you replied to does not exist.")
+    if parent is None or not parent.is_visible:
+        ratelimit.probe(request.META.get("REMOTE_ADDR"))
+        raise CommentError(actions.NO_PARENT)
     return parent
 
 
@@ -48,7 +64,7 @@ def post_page(request, article, parent=None):
             comment = actions.post_comment(
                 article=article,
                 body=form.cleaned_data["body"],
-                parent=parent or chosen_parent(form),
+                parent=parent or chosen_parent(request, form),
                 author=request.user if request.user.is_authenticated else None,
                 guest_name=form.cleaned_data.get("guest_name", ""),
                 guest_email=form.cleaned_data.get("guest_email", ""),
@@ -74,77 +90,88 @@ def post(request, article_id):
     return post_page(request, get_object_or_404(Article.objects.published(), pk=article_id))
 
 
+@answers_errors
 def reply(request, pk):
-    parent = public_comment(pk)
-    if not parent.is_visible:
-        raise Http404("This comment is no longer shown.")
+    parent = shown_comment(request, pk)
+    if not parent.is_visible:  # its author or a moderator: they know it is there
+        raise NoSuchComment("This comment is not shown, so it takes no replies.")
     if parent.replies_locked:
-        return render(request, "comments/error.html",
-                      {"message": "A moderator has closed replies to this comment."}, status=403)
+        raise NotAllowed("A moderator has closed replies to this comment.")
     return post_page(request, parent.article, parent)
 
 
+@answers_errors
 def detail(request, pk):
-    """A comment's own page: the comments above it for context, then its whole subtree."""
-    comment = public_comment(pk)
+    """A comment's own page: the comments above it for context, then its whole subtree. A
+    hidden comment appears here only as the placeholder above replies that are shown."""
+    comment = public_comment(request, pk)
     page = discussion.comment_page(comment, user=request.user)
     if page is None:
-        raise Http404("This comment is not shown.")
+        raise missing(request)
     return render(request, "comments/detail.html",
                   {"comment": comment, "article": comment.article, "thread": page})
 
 
 def own_comment(request, pk):
-    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    comment = shown_comment(request, pk)
     if not comment.is_author(request.user):
-        raise PermissionDenied("This is not your comment.")
+        raise NotAllowed("This is not your comment.")
     return comment
 
 
 @login_required
+@answers_errors
 def edit(request, pk):
     comment = own_comment(request, pk)
-    if not comment.can_edit(request.user):
-        messages.error(request, f"Comments can be edited only in their first {settings.COMMENTS_EDIT_WINDOW_MINUTES} minutes.")
+    refusal = comment.edit_refusal(request.user)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(thread.location(comment))
     form = EditForm(request.POST if request.method == "POST" else None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
             comment = actions.edit_comment(comment, request.user, form.cleaned_data["body"])
-        except CommentError as error:
+        except NotAllowed:
+            raise  # a moderator decided first: the site's 403 page says so
+        except CommentError as error:  # the posting rules: a banned word, a banned person…
             form.add_error(None, error.message)
+            status = error.status
         else:
             if not comment.is_visible:
                 messages.info(request, "Your comment will appear again once a moderator has approved it.")
             return redirect(thread.location(comment))
-    return render(request, "comments/edit.html", {"comment": comment, "form": form},
-                  status=400 if form.errors else 200)
+    else:
+        status = 400 if form.errors else 200
+    return render(request, "comments/edit.html", {"comment": comment, "form": form}, status=status)
 
 
 @login_required
+@answers_errors
 def delete(request, pk):
     comment = own_comment(request, pk)
     if request.method == "POST":
-        actions.delete_comment(comment, request.user)
-        messages.info(request, "Your comment was deleted.")
+        comment = actions.delete_comment(comment, request.user)
+        if comment.withdrawn_at:
+            messages.info(request, "Your comment is withdrawn. A moderator had already removed it, "
+                                   "so it stays removed.")
+        else:
+            messages.info(request, "Your comment was deleted.")
         return redirect(thread.location(comment))
     return render(request, "comments/delete.html", {"comment": comment})
 
 
 @require_POST
 @login_required
+@answers_errors
 def recommend(request):
     """One form wraps the whole discussion; the button pressed names the comment and action."""
     action = "recommend" if "recommend" in request.POST else "withdraw"
     pk = request.POST.get(action, "")
-    if not pk.isdigit():
-        return render(request, "comments/error.html", {"message": "No comment was chosen."}, status=400)
-    comment = public_comment(int(pk))
-    try:
-        if action == "recommend":
-            actions.recommend(comment, request.user)
-        else:
-            actions.withdraw_recommendation(comment, request.user)
-    except CommentError as error:
-        return render(request, "comments/error.html", {"message": error.message}, status=error.status)
+    if not pk.isdigit() or len(pk) > 18:
+        raise CommentError("No comment was chosen.")
+    comment = shown_comment(request, int(pk))
+    if action == "recommend":
+        actions.recommend(comment, request.user)
+    else:
+        actions.withdraw_recommendation(comment, request.user)
     return redirect(thread.location(comment))

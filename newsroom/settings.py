@@ -238,6 +238,9 @@ COMMENTS_MAX_DEPTH = 8  # deeper replies continue on the comment's own page
 # (how many, seconds): a person may post at most this many comments in that window.
 COMMENTS_RATE_LIMITS = [(1, 10), (30, 3600)]
 COMMENTS_IP_RATE_LIMITS = [(5, 60), (120, 3600)]
+# Answers of "this comment does not exist" (hidden comments get the same) per address, so
+# nobody can sweep ids to map which comments are pending or removed.
+COMMENTS_PROBE_RATE_LIMITS = [(30, 60), (300, 3600)]
 # Moderation (see README.md, "Moderation"): this many readers' flags hide a comment until a
 # moderator decides; a new account's comments wait until it has this many published ones.
 COMMENTS_FLAG_THRESHOLD = int(os.environ.get("COMMENTS_FLAG_THRESHOLD", "3"))

@@ -186,7 +186,7 @@ def test_flag_refusals(article):
     with pytest.raises(CommentError, match="say what is wrong"):
         moderation.flag(comment, UserFactory(), "other", "  ")
     hidden = make_comment(article, author=UserFactory(), status=S.PENDING)
-    with pytest.raises(CommentError, match="no longer shown"):
+    with pytest.raises(CommentError, match="does not exist"):
         moderation.flag(hidden, UserFactory(), "spam")
     assert not Flag.objects.exists()
     moderation.flag(comment, UserFactory(), "other", "Advert\x00 in disguise.")
