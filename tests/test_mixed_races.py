@@ -156,9 +156,11 @@ OPERATIONS_EACH = 40
 HOT_THREADS = 4
 
 
-def test_mixed_races_accept_no_reply_under_a_hidden_parent_and_log_no_stale_status():
+def test_mixed_races_accept_no_reply_under_a_hidden_parent_and_log_no_stale_status(settings):
+    settings.COMMENTS_FLAG_THRESHOLD = 2
     article = ArticleFactory()
     writers = [UserFactory() for _ in range(6)]
+    readers = [UserFactory() for _ in range(4)]
     mod = moderator()
     comments = []
     for number in range(HOT_THREADS):
@@ -191,9 +193,15 @@ def test_mixed_races_accept_no_reply_under_a_hidden_parent_and_log_no_stale_stat
                 elif roll < 0.75:
                     done = moderation.set_replies_locked(target, rng.random() < 0.6, mod)
                     outcomes["lock changed" if done else "lock unchanged"] += 1
-                elif roll < 0.90:
+                elif roll < 0.85:
                     actions.edit_comment(target, target.author, f"Edited by W{number} at {step}.")
                     outcomes["edited"] += 1
+                elif roll < 0.90:
+                    moderation.flag(target, rng.choice(readers), "abuse")
+                    outcomes["flagged"] += 1
+                elif roll < 0.93:
+                    actions.recommend(target, rng.choice(readers))
+                    outcomes["recommended"] += 1
                 else:
                     done = moderation.decide(target, "restore", mod)
                     outcomes["restored" if done else "restore skipped"] += 1
