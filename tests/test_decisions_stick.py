@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from comments import actions, moderation, thread
+from comments import actions, markup, moderation
 from comments.models import Comment, Commenter, ModerationLog
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
@@ -131,7 +131,7 @@ def test_author_deleting_a_removed_comment_withdraws_it_and_the_decision_stands(
     assert comment.status == status and comment.withdrawn_at is not None
     assert comment in moderation.QUEUES[queue][1](Comment.objects.all())
     html = Client().get(article.get_absolute_url()).content.decode()
-    assert thread.PLACEHOLDERS.get(status, thread.HIDDEN_PLACEHOLDER) in html
+    assert markup.placeholder(comment) in html
     assert "deleted by its author" not in html
     withdrawal = comment.moderation_log.order_by("-id").first()
     assert (withdrawal.action, withdrawal.moderator, withdrawal.status_before, withdrawal.status_after) == (

