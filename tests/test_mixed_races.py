@@ -2,7 +2,8 @@
 on PostgreSQL with real concurrent writers, each worker thread on its own connection.
 
 What must hold whatever the interleaving:
-- no reply is accepted under a parent that was removed or deleted before the reply committed.
+- no reply is accepted under a parent that was removed or deleted before the reply committed
+  (single and bulk decisions alike).
   Commit order is read from the log: every status change writes its entry after it has locked
   the comment's row, and a reply holds its parent's row from its read until it commits, so a
   hiding entry written before the reply's last moment in its transaction means the reply
@@ -202,6 +203,12 @@ def test_mixed_races_accept_no_reply_under_a_hidden_parent_and_log_no_stale_stat
                 elif roll < 0.93:
                     actions.recommend(target, rng.choice(readers))
                     outcomes["recommended"] += 1
+                elif roll < 0.96:  # the desk's bulk decision, over several threads at once
+                    with shared:
+                        chosen = rng.sample(comments, 4)
+                    done, _ = moderation.decide_many(chosen, rng.choice(["remove", "restore"]), mod,
+                                                     reason="abuse")
+                    outcomes["decided in bulk"] += done
                 else:
                     done = moderation.decide(target, "restore", mod)
                     outcomes["restored" if done else "restore skipped"] += 1
