@@ -9,9 +9,7 @@ comments/markup.py, with each signed-in reader's own controls written in.
   each time: it is small, and the page cache keeps it whole.
 """
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,12 +17,11 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from comments import markup, moderation, thread
+from newsroom.release import RELEASE
 
 # Kept for a day after its last use; a changed thread is kept under a new key, so nothing is
 # ever stale, and the old entry simply ages out.
 THREAD_MARKUP_SECONDS = 24 * 3600
-# Markup written by other code must not be served after a deploy: the key names the code.
-MARKUP_CODE = hashlib.sha256(Path(markup.__file__).read_bytes()).hexdigest()[:8]
 
 
 @dataclass
@@ -67,7 +64,7 @@ def thread_markups(article, roots):
     accepts = article.accepts_comments
     # Besides the thread itself, its markup depends on whether the discussion is open (Reply
     # links), how deep threads go, the language and the time zone of the times.
-    context = (f"{MARKUP_CODE}:{int(accepts)}:{settings.COMMENTS_MAX_DEPTH}:"
+    context = (f"{RELEASE}:{int(accepts)}:{settings.COMMENTS_MAX_DEPTH}:"
                f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
     keys = [f"thread-markup:{root.id}:{root.version}:{context}" for root in roots]
     found = cache.get_many(keys) if keys else {}

@@ -1,9 +1,15 @@
+import logging
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.core.cache import cache
+from django.db.models import F, Subquery, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.generic import (
     DateDetailView,
@@ -15,10 +21,15 @@ from django.views.generic import (
 
 from comments import discussion, thread
 from comments.forms import CommentForm
-from newsroom.models import Article, Author, Section, Tag
+from newsroom.models import Article, Author, Section, SiteVersion, Tag
+from newsroom.release import RELEASE
 from newsroom.search import search_articles
 
+logger = logging.getLogger(__name__)
+
 SECTION_BLOCK_SIZE = 4
+# A changed article is kept under a new key, so nothing is ever stale; old parts age out.
+ARTICLE_PART_SECONDS = 24 * 3600
 
 
 class PublishedArticles:
@@ -106,16 +117,52 @@ class DayArchive(ArticleDateMixin, DayArchiveView):
 
 
 class ArticleView(ArticleDateMixin, DateDetailView):
+    """The article page. The article's own part (its meta tags and structured data, and the
+    article itself with authors and tags) is the same for every reader until the article,
+    its authors, tags or section change, all of which move the site version
+    (newsroom/versions.py): it is kept in the cache under that version, read with the article
+    in the same query. So the page costs the article, the discussion and the frame around
+    them, not the authors, the tags and their rendering every time a comment changes it."""
+
     template_name = "newsroom/article.html"
     context_object_name = "article"
+    preview = False
+    part_templates = ("newsroom/_article_head.html", "newsroom/_article.html")
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("authors", "tags")
+        site_version = SiteVersion.objects.order_by("pk").values("number")[:1]
+        return super().get_queryset().annotate(site_version=Coalesce(Subquery(site_version), 0))
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(structured_data=self.structured_data(), **kwargs)
+        context = super().get_context_data(preview=self.preview, **kwargs)
+        context["article_head"], context["article_body"] = self.article_part()
         context.update(self.discussion_context())
         return context
+
+    def article_part(self):
+        """(the article's meta tags, the article): from the cache, or rendered and kept."""
+        request = self.request
+        # Absolute addresses in the part follow the address the page was asked for.
+        key = (f"article-part:{self.object.pk}:{self.object.site_version}:{RELEASE}:"
+               f"{request.scheme}://{request.get_host()}:{get_language()}:{get_current_timezone_name()}")
+        try:
+            part = cache.get(key)
+        except Exception:  # the cache being away costs a render, never the page
+            logger.warning("article part cache unavailable for reading", exc_info=True)
+            part = None
+        if part is None:
+            part = self.render_article_part()
+            try:
+                cache.set(key, part, ARTICLE_PART_SECONDS)
+            except Exception:
+                logger.warning("article part cache unavailable for writing", exc_info=True)
+        return part
+
+    def render_article_part(self):
+        prefetch_related_objects([self.object], "authors", "tags")
+        context = {"article": self.object, "structured_data": self.structured_data(),
+                   "preview": self.preview}
+        return tuple(render_to_string(name, context, self.request) for name in self.part_templates)
 
     def discussion_context(self):
         article, request = self.object, self.request
@@ -161,8 +208,10 @@ class ArticlePreview(ArticleView):
     def get_object(self, queryset=None):
         return get_object_or_404(Article.objects.select_related("section"), pk=self.kwargs["pk"])
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(preview=True, **kwargs)
+    preview = True
+
+    def article_part(self):
+        return self.render_article_part()  # drafts change without a version: never kept
 
     def discussion_context(self):
         return {}  # unpublished articles have no discussion yet
