@@ -19,7 +19,7 @@ from datetime import UTC
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value, Window
 from django.db.models.functions import Coalesce, NullIf
 
 from comments.models import Comment, Recommendation
@@ -130,18 +130,37 @@ class Page:
 
 
 def page_of_threads(article, *, sort=DEFAULT_SORT, page_number=1):
-    """The threads on one page of an article's discussion (two queries: how many threads take
-    a place, and this page's). An article with no published comment has none, and reads
-    nothing: no thread takes a place without a published comment."""
+    """The threads on one page of an article's discussion, in one query that also counts all
+    the threads taking a place (a window over the rows before the page is cut out of them);
+    a page past the end, whose query finds no row to carry the count, costs a second one. An
+    article with no published comment has no thread taking a place, and reads nothing."""
     sort = sort if sort in SORTS else DEFAULT_SORT
-    roots = []
+    paginator = Paginator([], settings.COMMENTS_PER_PAGE)
+    paginator.count, rows = 0, []
     if article.comment_count:
-        roots = (
-            Comment.objects.roots().filter(article=article).taking_a_place()
-            .order_by(*SORTS[sort]).values_list("id", "tree_id", "thread_version")
-        )
-    page = Paginator(roots, settings.COMMENTS_PER_PAGE).get_page(page_number)
-    return Page(sort=sort, page=page, roots=[Root(*values) for values in page.object_list])
+        roots = Comment.objects.roots().filter(article=article).taking_a_place()
+        number = wanted_page(page_number)
+        start = (number - 1) * paginator.per_page
+        rows = list(roots.order_by(*SORTS[sort]).annotate(threads=Window(Count("id")))
+                    .values_list("id", "tree_id", "thread_version", "threads")[start:start + paginator.per_page])
+        paginator.count = rows[0][3] if rows else roots.count()
+        if not rows and paginator.count:  # past the end: the last page, as Paginator.get_page
+            return page_of_threads(article, sort=sort, page_number=paginator.num_pages)
+    page = paginator.page(wanted_page(page_number) if rows else 1)
+    roots = [Root(*values[:3]) for values in rows]
+    page.object_list = roots
+    return Page(sort=sort, page=page, roots=roots)
+
+
+def wanted_page(number):
+    """The page number asked for, as Paginator.get_page reads it: 1 unless a whole number
+    from 1 up."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        return 1
+    # Past any real page, yet small enough for every database's OFFSET.
+    return min(max(1, number), 1_000_000)
 
 
 def read_threads(article, tree_ids):

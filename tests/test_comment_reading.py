@@ -97,6 +97,8 @@ def test_top_level_threads_are_paged_with_a_more_comments_link(client, article, 
     assert "reply comes with its thread" in html
     assert "More comments" in html and "page=2" in html
     assert comment_ids(page_html(client, article, page=3)) == [roots[4].pk]
+    assert comment_ids(page_html(client, article, page=99)) == [roots[4].pk]  # the last page
+    assert comment_ids(page_html(client, article, page="x"))[:1] == [roots[0].pk]
     # Hostile paging falls back to a real page instead of failing.
     for bad in ["99", "0", "x", "-1"]:
         assert client.get(article.get_absolute_url(), {"page": bad, "sort": bad}).status_code == 200

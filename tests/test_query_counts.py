@@ -10,10 +10,11 @@ from tests.factories import ArticleFactory, make_comment, make_discussion, moder
 
 pytestmark = pytest.mark.django_db
 
-# Article page: the article (with its section), its authors, its tags, the sections for the
-# navigation, then the discussion: count the threads taking a place, this page's threads,
-# their comments.
-ARTICLE_PAGE_QUERIES = 7
+# Article page: the article (with its section and the site version), its authors and its
+# tags (while its own part of the page is not cached), the sections for the navigation, then
+# the discussion: this page's threads (with the count of all threads taking a place, in the
+# same query), their comments (while their markup is not cached).
+ARTICLE_PAGE_QUERIES = 6
 # With no published comment no thread takes a place: the discussion reads nothing.
 EMPTY_ARTICLE_PAGE_QUERIES = 4
 # Signed in: the session, the user, and which comments on the page they recommended.

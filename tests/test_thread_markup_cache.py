@@ -85,12 +85,12 @@ def test_a_page_of_cached_threads_reads_no_comments_and_a_change_reads_its_threa
         client, article, threads, django_assert_num_queries):
     root, reply, other = threads
     page(client, article)
-    # The article (its own part is kept too), the sections, the threads taking a place, this
-    # page's threads: no comment is read.
-    with django_assert_num_queries(4):
+    # The article (its own part is kept too), the sections, this page's threads (and how
+    # many take a place): no comment is read.
+    with django_assert_num_queries(3):
         page(client, article)
     make_comment(parent=reply, body="A new reply")
-    with django_assert_num_queries(5) as queries:
+    with django_assert_num_queries(4) as queries:
         html = page(client, article)
     assert "A new reply" in html and "Second thread" in html
     [comments_read] = [query["sql"] for query in queries.captured_queries
