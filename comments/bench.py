@@ -18,6 +18,7 @@ It measures, in a throw-away database of its own (never the developer's data):
 - the worst time newsroom.text.render_comment takes on a body of the pathological corpus
   (comments/pathological.py), beside an ordinary comment's;
 - posting through HTTP: 16 concurrent posters against gunicorn (see comments/bench_http.py).
+- the anonymous page served through gunicorn and nginx, and its 304 (comments/bench_serving.py).
 """
 
 import os
@@ -35,7 +36,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from comments import actions, bench_http, checks, pathological
+from comments import actions, bench_http, bench_serving, checks, pathological
 from comments.generate import SENTENCES, generate
 from comments.models import Comment
 from newsroom.models import User
@@ -133,9 +134,11 @@ def throwaway_database(name="newsroom_bench"):
 def bench_settings():
     """What the bench runs under: no query logging, no rate limits (one person posts every
     reply), static files without a manifest (no collectstatic needed), a cache of its own in
-    the process (emptied between runs; never the configured one)."""
+    the process (emptied between runs; never the configured one), and no page cache in this
+    process, so that every page timed here is rendered."""
     return override_settings(
         DEBUG=False,
+        PAGE_CACHE_SECONDS=0,
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                             "LOCATION": "bench", "OPTIONS": {"MAX_ENTRIES": 10_000}}},
         COMMENTS_RATE_LIMITS=[],
@@ -346,7 +349,8 @@ def http_table(result):
     ]
 
 
-def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1, log=print):
+def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1, log=print,
+        serving_rounds=5, serving_seconds=3):
     with bench_settings(), warnings.catch_warnings():
         # WhiteNoise warns that STATIC_ROOT has not been collected: the bench needs no files.
         warnings.filterwarnings("ignore", message="No directory at")
@@ -359,6 +363,8 @@ def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1
         http = bench_http.bench_http(http_posts, seed, log) if http_posts else None
         report = checks.check()
         lines = table(pages, reply_results, render) + (http_table(http) if http else [])
+        lines += bench_serving.run(rounds=serving_rounds, seconds=serving_seconds, runs=runs * 2,
+                                   seed=seed, log=log)
         lines.append("")
         lines.append(f"check_comment_trees on the bench data: "
                      f"{'sound' if report.ok else 'BROKEN'} ({report.comments:,} comments, "

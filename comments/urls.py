@@ -1,12 +1,13 @@
 from django.urls import path
 
 from comments import moderation_views, views
+from newsroom.pagecache import comment_page, public
 
 app_name = "comments"
 urlpatterns = [
     path("article/<int:article_id>/", views.post, name="post"),
     path("recommend/", views.recommend, name="recommend"),
-    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/", public(views.detail, comment_page, whole_page=True), name="detail"),
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),

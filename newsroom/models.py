@@ -108,9 +108,10 @@ class LeadImageField(models.ImageField):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """The one rule for what the public may see: every view, feed, sitemap and search uses it."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, now=None):
+        """The one rule for what the public may see: every view, feed, sitemap and search uses
+        it (now: the moment to judge at, when it must be a parameter of a prepared query)."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def for_listing(self):
         """What a list of articles shows: headline, standfirst, section, date, count."""
@@ -177,7 +178,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            # The newest count change: what lists and feeds are validated against.
+            models.Index(fields=["-comment_count_changed_at"], name="article_count_changed"),
+        ]
 
     def __str__(self):
         return self.headline

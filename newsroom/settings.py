@@ -60,10 +60,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.RefuseNulInAddress",
+    # Public pages: 304s from versions, the anonymous page cache, Cache-Control; other pages
+    # get ETags hashed from their body. Before the session, CSRF and messages middleware, so
+    # it sees their cookies and Vary, and answers from versions skip them.
+    "newsroom.pagecache.PublicPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # ETag/Last-Modified for every page and feed, so unchanged pages answer 304.
-    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -144,7 +146,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded images may come from another origin in production (a media host or a CDN in
 # front of MEDIA_ROOT): set MEDIA_URL to it, e.g. https://media.example.com/, and the
@@ -219,6 +221,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# Public pages (newsroom/pagecache.py): how long shared caches in front (nginx, a CDN) may
+# serve an anonymous page without asking (s-maxage), how long they may serve it stale while
+# they ask again or while the site is failing, and how long a page stays in the site's own
+# cache (it is keyed by version, so a change is never hidden by this; 0 turns it off).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "2"))
+PUBLIC_CACHE_STALE_WHILE_REVALIDATE = 30
+PUBLIC_CACHE_STALE_IF_ERROR = 86400
+PAGE_CACHE_SECONDS = 600
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 # Words no reader's name may contain (nor anything confusable with them), besides SITE_NAME

@@ -7,6 +7,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
 from newsroom import accounts, converters, feeds, views
+from newsroom.pagecache import article_lists, article_page, public
 from newsroom.ratelimit import limit_posts
 from newsroom.sitemaps import SITEMAPS, news_sitemap, robots_txt
 
@@ -20,24 +21,24 @@ register_converter(converters.FourDigitYear, "yyyy")
 register_converter(converters.TwoDigits, "dd")
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
-    path("section/<slug:slug>/rss/", feeds.SectionFeed(), name="section_rss"),
-    path("section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
-    path("tags/<slug:slug>/", views.TagView.as_view(), name="tag"),
-    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("", public(views.HomeView.as_view(), article_lists, whole_page=True), name="home"),
+    path("section/<slug:slug>/", public(views.SectionView.as_view(), article_lists), name="section"),
+    path("section/<slug:slug>/rss/", public(feeds.SectionFeed(), article_lists), name="section_rss"),
+    path("section/<slug:slug>/atom/", public(feeds.SectionAtomFeed(), article_lists), name="section_atom"),
+    path("tags/<slug:slug>/", public(views.TagView.as_view(), article_lists), name="tag"),
+    path("authors/<slug:slug>/", public(views.AuthorView.as_view(), article_lists), name="author"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("<yyyy:year>/", views.YearArchive.as_view(), name="archive_year"),
-    path("<yyyy:year>/<dd:month>/", views.MonthArchive.as_view(), name="archive_month"),
-    path("<yyyy:year>/<dd:month>/<dd:day>/", views.DayArchive.as_view(), name="archive_day"),
+    path("<yyyy:year>/", public(views.YearArchive.as_view(), article_lists), name="archive_year"),
+    path("<yyyy:year>/<dd:month>/", public(views.MonthArchive.as_view(), article_lists), name="archive_month"),
+    path("<yyyy:year>/<dd:month>/<dd:day>/", public(views.DayArchive.as_view(), article_lists), name="archive_day"),
     path(
         "<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/",
-        views.ArticleView.as_view(),
+        public(views.ArticleView.as_view(), article_page, whole_page=True),
         name="article",
     ),
     path("preview/<int:pk>/", views.ArticlePreview.as_view(), name="article_preview"),
-    path("feeds/rss/", feeds.LatestArticlesFeed(), name="rss"),
-    path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
+    path("feeds/rss/", public(feeds.LatestArticlesFeed(), article_lists), name="rss"),
+    path("feeds/atom/", public(feeds.LatestArticlesAtomFeed(), article_lists), name="atom"),
     path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
     path(
         "sitemap-<section>.xml",

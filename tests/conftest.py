@@ -38,11 +38,17 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
+    """Each test starts with empty caches: its database starts again from the same ids and
+    versions, so a page kept by an earlier test could carry the same key."""
     from django.core.cache import cache
 
+    from newsroom.pagecache import local_pages
+
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 def required_program(name, package, tests):

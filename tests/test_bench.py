@@ -2,6 +2,7 @@
 own throw-away database."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,10 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     assert "queries <= 10 ok" in out
     assert "Posting a reply (comments.actions.post_comment) into a 50-comment thread" in out
     assert "check_comment_trees on the bench data: sound" in out
+    assert "304 revalidation (If-None-Match), in process" in out
+    if shutil.which("wrk"):
+        assert "site through gunicorn (2 workers)" in out
+        assert "site through the shipped nginx config" in out
     if sqlite:
         assert not configured.exists()  # the bench never opened the configured database
     assert "Rendering a comment (newsroom.text.render_comment)" in out

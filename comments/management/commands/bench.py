@@ -38,22 +38,28 @@ class Command(BaseCommand):
         parser.add_argument("--http-posts", type=int, default=600,
                             help="Posts sent through HTTP by 16 concurrent posters to gunicorn "
                                  "(default 600; 0 to skip).")
+        parser.add_argument("--serving-rounds", type=int, default=5,
+                            help="Interleaved rounds of each throughput run (default 5).")
+        parser.add_argument("--serving-seconds", type=int, default=3,
+                            help="Seconds of each throughput run (default 3).")
         parser.add_argument("--quick", action="store_true",
                             help="Tiny sizes for a smoke test: --sizes 10,60 --reply-tables 300,600 "
-                                 "--reply-thread 50 --replies 5 --runs 3 --http-posts 48.")
+                                 "--reply-thread 50 --replies 5 --runs 3 --http-posts 48, one "
+                                 "1-second round of each throughput run.")
         parser.add_argument("--database-name", default="newsroom_bench",
                             help="PostgreSQL database to create and drop (default newsroom_bench).")
 
     def handle(self, *args, **options):
         if options["quick"]:
             options.update(sizes="10,60", reply_tables="300,600", reply_thread=50, replies=5, runs=3,
-                           http_posts=48)
+                           http_posts=48, serving_rounds=1, serving_seconds=1)
         started = time.perf_counter()
         with bench.throwaway_database(options["database_name"]):
             _, _, report, lines = bench.run(
                 sizes=numbers(options["sizes"]), reply_tables=numbers(options["reply_tables"]),
                 thread_size=options["reply_thread"], replies=options["replies"],
                 runs=options["runs"], http_posts=options["http_posts"], log=self.stdout.write,
+                serving_rounds=options["serving_rounds"], serving_seconds=options["serving_seconds"],
             )
         for line in lines:
             self.stdout.write(line)

@@ -1,0 +1,342 @@
+"""Public pages answered from versions: 304s without rendering, a whole-page cache for
+anonymous readers, and headers that let shared caches (nginx, a CDN) keep them.
+
+A view opts in with ``public(view, validator, whole_page=...)`` in the URLconf. The validator
+reads, in one or two small queries, the versions the page depends on (comments/versions.py,
+newsroom/versions.py) and returns an ``ETag`` and a ``Last-Modified``, or None when the page
+does not exist (the view then answers 404 as usual). For an anonymous GET, PublicPages then:
+
+1. answers 304 Not Modified when the reader's copy carries the current validator, without
+   running the view;
+2. with ``whole_page``, answers from the default cache (Redis when REDIS_URL is set) under a
+   key made of the page's address and its ETag, so a write (which moves the version) makes
+   the very next request render afresh, in every worker and on every server (each process
+   also keeps its last few pages in memory: a key never names two different pages);
+3. otherwise renders, stores the page, and marks it ``Cache-Control: public, max-age=0,
+   s-maxage=PUBLIC_CACHE_SECONDS, stale-while-revalidate, stale-if-error``, without
+   ``Vary: Cookie`` (the page is the same whatever cookies an anonymous reader carries).
+
+Personal requests (a session cookie, so a signed-in reader, or pending messages) never get a
+304 from versions, never read or write the page cache, and are marked ``private, no-cache``.
+A response that sets a cookie (a CSRF token, a session) is never stored or made public. If the
+cache is away, pages render as if it were empty. Pages without a validator keep Django's
+body-hash ETag (ConditionalGetMiddleware), the best there is for them.
+"""
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models import Subquery
+from django.http import HttpResponse
+from django.middleware.http import ConditionalGetMiddleware
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import http_date
+
+from comments.models import Comment
+from newsroom.models import Article, SiteVersion
+from newsroom.prepared import PreparedQuery
+
+logger = logging.getLogger(__name__)
+
+# A session (so, perhaps, a signed-in reader) or messages waiting to be shown.
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+LOCAL_PAGES = 64  # pages each process keeps in its own memory too (~64 KB each)
+RELEASE_SUFFIXES = {".py", ".html", ".css", ".js", ".txt", ".xml"}
+# Settings that change what pages show without any write.
+RELEASE_SETTINGS = ("SITE_NAME", "SITE_DESCRIPTION", "TIME_ZONE", "COMMENTS_ALLOW_GUESTS",
+                    "COMMENTS_CLOSE_AFTER_DAYS", "COMMENTS_PER_PAGE", "COMMENTS_MAX_DEPTH",
+                    "ARTICLES_PER_PAGE", "STATIC_URL")
+
+
+def release_digest():
+    """What this deployment's code, templates and settings make of the same data: part of
+    every ETag and cache key, so a deploy never answers 304 with the old markup."""
+    digest = hashlib.blake2b(digest_size=6)
+    for folder in ("newsroom", "comments", "templates", "static"):
+        for path in sorted((Path(settings.BASE_DIR) / folder).rglob("*")):
+            if path.suffix in RELEASE_SUFFIXES and path.is_file():
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(repr([getattr(settings, name) for name in RELEASE_SETTINGS]).encode())
+    return digest.hexdigest()
+
+
+RELEASE = SimpleLazyObject(release_digest)
+
+
+@dataclass(frozen=True)
+class Validator:
+    etag: str  # quoted, as sent
+    last_modified: object  # an aware datetime, or None
+
+    @classmethod
+    def of(cls, kind, parts, times):
+        times = [moment for moment in times if moment is not None]
+        return cls(f'"{kind}.{RELEASE}.{".".join(str(part) for part in parts)}"',
+                   max(times) if times else None)
+
+
+def site_version():
+    return SiteVersion.objects.values_list("number", "changed_at").first() or (0, None)
+
+
+def site_columns():
+    """The site version as columns of the query a validator makes anyway (site, site_at);
+    an uncorrelated subquery runs once. No row yet: None (version 0)."""
+    row = SiteVersion.objects.order_by("pk")
+    return {"site": Subquery(row.values("number")[:1]),
+            "site_at": Subquery(row.values("changed_at")[:1])}
+
+
+DISCUSSION = ("discussion_version", "discussion_changed_at", "updated_at", "status",
+              "published_at", "comments_closed", "comments_close_after_days")
+
+
+def discussion_validator(kind, values):
+    """From an article's DISCUSSION values (and site, site_at): the discussion page's
+    validator. Whether comments are open changes with time alone (closing after N days)."""
+    article = Article(**{name: values[name] for name in DISCUSSION})
+    return Validator.of(
+        kind,
+        [values["pk"], article.discussion_version, values["site"] or 0, int(article.accepts_comments)],
+        [article.discussion_changed_at, article.updated_at, values["site_at"], article.published_at],
+    )
+
+
+ARTICLE = PreparedQuery(
+    lambda slug, now: Article.objects.published(now).filter(slug=slug).order_by().annotate(**site_columns())
+    .values("pk", "site", "site_at", *DISCUSSION)[:1],
+    slug=str, now=datetime,
+)
+
+
+def article_page(year, month, day, slug):
+    values = ARTICLE.first(slug=slug, now=timezone.now())
+    if values is None:
+        return None
+    try:
+        if timezone.localtime(values["published_at"]).date() != date(int(year), int(month), int(day)):
+            return None  # the view answers 404 itself
+    except ValueError:  # 2021/02/31
+        return None
+    return discussion_validator("a", values)
+
+
+COMMENT = PreparedQuery(
+    lambda pk, now: Comment.objects.filter(pk=pk, article__in=Article.objects.published(now))
+    .order_by().annotate(**site_columns())
+    .values("article_id", "site", "site_at", *(f"article__{name}" for name in DISCUSSION))[:1],
+    pk=int, now=datetime,
+)
+
+
+def comment_page(pk):
+    values = COMMENT.first(pk=pk, now=timezone.now())
+    if values is None:
+        return None
+    values = {name.removeprefix("article__"): value for name, value in values.items()}
+    return discussion_validator("c", {**values, "pk": values["article_id"]})
+
+
+def newest_count_change(now):
+    counted = Article.objects.published(now).filter(comment_count_changed_at__isnull=False)
+    return Subquery(counted.order_by("-comment_count_changed_at").values("comment_count_changed_at")[:1])
+
+
+LISTS = PreparedQuery(
+    # The newest published article, with the newest count change and the site version.
+    lambda now: Article.objects.published(now).order_by("-published_at", "-pk")
+    .annotate(counted=newest_count_change(now), **site_columns())
+    .values("published_at", "counted", "site", "site_at")[:1],
+    now=datetime,
+)
+
+
+def article_lists(**_):
+    """Front, section, tag, author and archive pages and feeds: they show published articles
+    (the newest publication time moves when a scheduled one goes live), their comment counts,
+    and the site's sections, tags and authors."""
+    newest = LISTS.first(now=timezone.now())
+    if newest is None:  # nothing published yet
+        site, site_at = site_version()
+        newest = {"published_at": None, "counted": None, "site": site, "site_at": site_at}
+    stamps = [moment.timestamp() if moment else 0 for moment in (newest["published_at"], newest["counted"])]
+    return Validator.of("l", [newest["site"] or 0, *(f"{stamp:.6f}" for stamp in stamps)],
+                        [newest["published_at"], newest["counted"], newest["site_at"]])
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    validator: object
+    whole_page: bool
+
+
+def public(view, validator, *, whole_page=False):
+    """Mark a view's page as public: PublicPages validates it before it runs."""
+    view.public_page = PublicPage(validator, whole_page)
+    return view
+
+
+def personal(request):
+    return any(name in request.COOKIES for name in PERSONAL_COOKIES)
+
+
+def public_cache_control(response):
+    patch_cache_control(
+        response, public=True, max_age=0, s_maxage=settings.PUBLIC_CACHE_SECONDS,
+        stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE,
+        stale_if_error=settings.PUBLIC_CACHE_STALE_IF_ERROR,
+    )
+
+
+def private_cache_control(response):
+    if not response.has_header("Cache-Control"):
+        patch_cache_control(response, private=True, no_cache=True)
+
+
+def without_cookie_in_vary(response):
+    if response.has_header("Vary"):
+        kept = [part.strip() for part in response["Vary"].split(",")
+                if part.strip() and part.strip().lower() != "cookie"]
+        if kept:
+            response["Vary"] = ", ".join(kept)
+        else:
+            del response["Vary"]
+
+
+def cache_key(request, validator):
+    address = request.build_absolute_uri()
+    digest = hashlib.blake2b(f"{address}\0{validator.etag}".encode(), digest_size=16).hexdigest()
+    return f"page:{digest}"
+
+
+class LocalPages:
+    """The last few pages this process served, in front of the shared cache: a key names
+    one version of one page, so a copy can never go stale, and a hit costs no round trip."""
+
+    def __init__(self, size):
+        self.size, self.pages, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def clear(self):
+        with self.lock:
+            self.pages.clear()
+
+    def put(self, key, page):
+        with self.lock:
+            self.pages[key] = page
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+local_pages = LocalPages(LOCAL_PAGES)
+
+
+def cached_page(key):
+    stored = local_pages.get(key)
+    if stored is None:
+        try:
+            stored = cache.get(key)
+        except Exception:  # the cache being away costs a render, never the page
+            logger.warning("page cache unavailable for reading", exc_info=True)
+            return None
+        if stored is None:
+            return None
+        local_pages.put(key, stored)
+    content, headers = stored
+    return HttpResponse(content, headers=headers)
+
+
+def keep_page(key, response):
+    stored = (response.content, list(response.items()))
+    local_pages.put(key, stored)
+    try:
+        cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("page cache unavailable for writing", exc_info=True)
+
+
+def shareable(request, response):
+    """Only a complete page that knows nobody may be kept for everybody."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies  # a CSRF token or a session was handed out
+        and not request.user.is_authenticated
+    )
+
+
+class PublicPages:
+    """See the module docstring. Place it before SessionMiddleware, so that it sees the
+    response after the session, CSRF and messages middleware have added their cookies and
+    Vary, and so that answers from versions skip them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.body_etag = ConditionalGetMiddleware(get_response)
+
+    def __call__(self, request):
+        page, kwargs = self.public_page(request)
+        if page is None or personal(request) or request.method not in ("GET", "HEAD"):
+            response = self.get_response(request)
+            if personal(request):
+                private_cache_control(response)
+            return self.body_etag.process_response(request, response)
+        try:
+            validator = page.validator(**kwargs)
+        except DatabaseError:  # the view meets the same outage and answers as it does
+            validator = None
+        if validator is None:
+            return self.get_response(request)
+        not_modified = get_conditional_response(
+            request, etag=validator.etag,
+            last_modified=validator.last_modified and int(validator.last_modified.timestamp()),
+        )
+        if not_modified is not None:  # 304, or 412 for a failed If-Match
+            return self.with_validator(not_modified, validator)
+        key = cache_key(request, validator) if page.whole_page and settings.PAGE_CACHE_SECONDS else None
+        response = key and cached_page(key)
+        if response:
+            return response
+        response = self.get_response(request)
+        if not shareable(request, response):
+            private_cache_control(response)
+            return response
+        self.with_validator(response, validator)
+        if key:
+            keep_page(key, response)
+        return response
+
+    @staticmethod
+    def public_page(request):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None, None
+        return getattr(match.func, "public_page", None), match.kwargs
+
+    @staticmethod
+    def with_validator(response, validator):
+        response["ETag"] = validator.etag
+        if validator.last_modified:
+            response["Last-Modified"] = http_date(validator.last_modified.timestamp())
+        public_cache_control(response)
+        without_cookie_in_vary(response)
+        return response
