@@ -9,6 +9,7 @@ comments/markup.py, with each signed-in reader's own controls written in.
   each time: it is small, and the page cache keeps it whole.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from django.utils.safestring import mark_safe
 
 from comments import markup, moderation, thread
 from newsroom.release import RELEASE
+
+logger = logging.getLogger(__name__)
 
 # Kept for a day after its last use; a changed thread is kept under a new key, so nothing is
 # ever stale, and the old entry simply ages out.
@@ -67,14 +70,21 @@ def thread_markups(article, roots):
     context = (f"{RELEASE}:{int(accepts)}:{settings.COMMENTS_MAX_DEPTH}:"
                f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
     keys = [f"thread-markup:{root.id}:{root.version}:{context}" for root in roots]
-    found = cache.get_many(keys) if keys else {}
+    try:
+        found = cache.get_many(keys) if keys else {}
+    except Exception:  # the cache being away costs a render, never the page
+        logger.warning("thread markup cache unavailable for reading", exc_info=True)
+        found = {}
     missing = [(key, root) for key, root in zip(keys, roots) if key not in found]
     if missing:
         prefix = markup.comment_url_prefix()
         nodes = thread.read_threads(article, [root.tree_id for _, root in missing])
         fresh = {key: markup.thread(nodes[root.tree_id], accepts_comments=accepts, prefix=prefix)
                  for key, root in missing}
-        cache.set_many(fresh, THREAD_MARKUP_SECONDS)
+        try:
+            cache.set_many(fresh, THREAD_MARKUP_SECONDS)
+        except Exception:
+            logger.warning("thread markup cache unavailable for writing", exc_info=True)
         found.update(fresh)
     return [found[key] for key in keys]
 
