@@ -63,11 +63,13 @@ RELEASE_SETTINGS = ("SITE_NAME", "SITE_DESCRIPTION", "TIME_ZONE", "COMMENTS_ALLO
 def release_digest():
     """What this deployment's code, templates and settings make of the same data: part of
     every ETag and cache key, so a deploy never answers 304 with the old markup."""
-    digest = hashlib.blake2b(digest_size=6)
+    digest, base = hashlib.blake2b(digest_size=6), Path(settings.BASE_DIR)
     for folder in ("newsroom", "comments", "templates", "static"):
-        for path in sorted((Path(settings.BASE_DIR) / folder).rglob("*")):
+        for path in sorted((base / folder).rglob("*")):
             if path.suffix in RELEASE_SUFFIXES and path.is_file():
-                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+                # Named from the project's folder: every app server of a deploy agrees.
+                name = path.relative_to(base).as_posix()
+                digest.update(name.encode() + b"\0" + path.read_bytes())
     digest.update(repr([getattr(settings, name) for name in RELEASE_SETTINGS]).encode())
     return digest.hexdigest()
 
