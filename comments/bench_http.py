@@ -13,21 +13,15 @@ behind its proxy in production.
 """
 
 import http.client
-import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -38,15 +32,14 @@ from django.utils import timezone
 
 from comments.generate import SENTENCES, generate
 from comments.models import Comment
+from newsroom import serving
 from newsroom.models import User
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTERS = 16
 WORKERS = 2
 POSTS_PER_SECOND_TARGET = 50
 P99_TARGET_MS = 300
 REPLY_SHARE = 0.7  # the rest start new threads
-STARTUP_SECONDS = 60
 
 
 @dataclass
@@ -68,66 +61,16 @@ class HttpResult:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url():
-    """The URL of the database the bench is connected to (its throw-away one)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @contextmanager
 def gunicorn(workers):
-    port = free_port()
-    env = {
-        **os.environ,
+    with serving.gunicorn(workers=workers, environment={
         "DJANGO_SETTINGS_MODULE": "comments.bench_settings",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": serving.database_url(connection.settings_dict),
         "SECRET_KEY": settings.SECRET_KEY,  # the sessions the bench made are signed with it
         "ALLOWED_HOSTS": "127.0.0.1",
         "TRUSTED_PROXIES": "127.0.0.1/32",
-    }
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors,
-        )
-        try:
-            wait_until_serving(port, process, errors)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def wait_until_serving(port, process, errors):
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            errors.seek(0)
-            raise RuntimeError("gunicorn stopped: " + errors.read().decode(errors="replace")[-2000:])
-        try:
-            status, _ = request(port, "GET", "/robots.txt")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s")
+    }) as (port, _):
+        yield port
 
 
 def request(port, method, path, body=None, headers=None):

@@ -18,7 +18,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -100,14 +99,8 @@ def compare(line, ours, ceiling, target):
             f"{target:.0%} {'ok' if ok else 'MISSED'}"]
 
 
-def collect_static(folder):
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=settings.BASE_DIR, env={**serving.os.environ, "STATIC_ROOT": str(folder)},
-                   check=True, timeout=300)
-
-
 def run(*, rounds, seconds, runs, seed, log):
-    made = generate(articles=1, comments=COMMENTS, seed=seed * 1000 + 900,
+    made = generate(articles=1, comments=COMMENTS, seed=seed * 1000 + 950,
                     threads=min(COMMENTS, settings.COMMENTS_PER_PAGE),
                     max_depth=settings.COMMENTS_MAX_DEPTH)
     url = made.articles[0].get_absolute_url()
@@ -124,10 +117,9 @@ def run(*, rounds, seconds, runs, seed, log):
     with tempfile.TemporaryDirectory(prefix="newsroom-serving-") as folder:
         folder = Path(folder)
         folder.chmod(0o755)  # nginx's workers may run as another user
-        static, media = folder / "static", folder / "media"
+        static, media = settings.BASE_DIR / "static", folder / "media"
         media.mkdir()
-        collect_static(static)
-        site_env = {"DEBUG": "0", "STATIC_ROOT": str(static), "MEDIA_ROOT": str(media),
+        site_env = {"DJANGO_SETTINGS_MODULE": "comments.bench_settings", "MEDIA_ROOT": str(media),
                     "DATABASE_URL": serving.database_url(connection.settings_dict)}
         with serving.gunicorn(environment=site_env) as (site, _):
             status, headers, page = serving.fetch(site, url)

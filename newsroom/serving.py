@@ -17,6 +17,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 
@@ -99,7 +100,7 @@ def nginx_binary():
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def wait_for(port, path="/robots.txt", timeout=20, process=None):
+def wait_for(port, path="/robots.txt", timeout=60, process=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -166,8 +167,8 @@ def nginx(folder, **config):
 def database_url(settings_dict):
     """A URL for the database Django is connected to, for a server in another process."""
     if settings_dict["ENGINE"].endswith("postgresql"):
-        user = settings_dict.get("USER") or ""
-        password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+        user = quote(settings_dict.get("USER") or "", safe="")
+        password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
         host = settings_dict.get("HOST") or "127.0.0.1"
         port = settings_dict.get("PORT") or 5432
         return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
@@ -181,6 +182,6 @@ def gunicorn(app="newsroom.wsgi", *, workers=2, environment=None, ready_path="/r
     port = free_port()
     env = {**os.environ, **(environment or {})}
     command = [sys.executable, "-m", "gunicorn", app, "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"]
     with running(command, port=port, env=env, cwd=settings.BASE_DIR, ready_path=ready_path) as process:
         yield port, process
