@@ -77,6 +77,11 @@ def release_digest():
 RELEASE = SimpleLazyObject(release_digest)
 
 
+def release():
+    # A development server keeps running while its templates are edited: read them again.
+    return release_digest() if settings.DEBUG else RELEASE
+
+
 @dataclass(frozen=True)
 class Validator:
     etag: str  # quoted, as sent
@@ -85,7 +90,7 @@ class Validator:
     @classmethod
     def of(cls, kind, parts, times):
         times = [moment for moment in times if moment is not None]
-        return cls(f'"{kind}.{RELEASE}.{".".join(str(part) for part in parts)}"',
+        return cls(f'"{kind}.{release()}.{".".join(str(part) for part in parts)}"',
                    max(times) if times else None)
 
 
