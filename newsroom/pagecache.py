@@ -29,7 +29,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -41,45 +40,23 @@ from django.middleware.http import ConditionalGetMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
 
 from comments.models import Comment
 from newsroom.models import Article, SiteVersion
 from newsroom.prepared import PreparedQuery
+from newsroom.release import RELEASE, digest
 
 logger = logging.getLogger(__name__)
 
 # A session (so, perhaps, a signed-in reader) or messages waiting to be shown.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
 LOCAL_PAGES = 64  # pages each process keeps in its own memory too (~64 KB each)
-RELEASE_SUFFIXES = {".py", ".html", ".css", ".js", ".txt", ".xml"}
-# Settings that change what pages show without any write.
-RELEASE_SETTINGS = ("SITE_NAME", "SITE_DESCRIPTION", "TIME_ZONE", "COMMENTS_ALLOW_GUESTS",
-                    "COMMENTS_CLOSE_AFTER_DAYS", "COMMENTS_PER_PAGE", "COMMENTS_MAX_DEPTH",
-                    "ARTICLES_PER_PAGE", "STATIC_URL")
-
-
-def release_digest():
-    """What this deployment's code, templates and settings make of the same data: part of
-    every ETag and cache key, so a deploy never answers 304 with the old markup."""
-    digest, base = hashlib.blake2b(digest_size=6), Path(settings.BASE_DIR)
-    for folder in ("newsroom", "comments", "templates", "static"):
-        for path in sorted((base / folder).rglob("*")):
-            if path.suffix in RELEASE_SUFFIXES and path.is_file():
-                # Named from the project's folder: every app server of a deploy agrees.
-                name = path.relative_to(base).as_posix()
-                digest.update(name.encode() + b"\0" + path.read_bytes())
-    digest.update(repr([getattr(settings, name) for name in RELEASE_SETTINGS]).encode())
-    return digest.hexdigest()
-
-
-RELEASE = SimpleLazyObject(release_digest)
 
 
 def release():
     # A development server keeps running while its templates are edited: read them again.
-    return release_digest() if settings.DEBUG else RELEASE
+    return digest() if settings.DEBUG else RELEASE
 
 
 @dataclass(frozen=True)
@@ -224,8 +201,8 @@ def without_cookie_in_vary(response):
 
 def cache_key(request, validator):
     address = request.build_absolute_uri()
-    digest = hashlib.blake2b(f"{address}\0{validator.etag}".encode(), digest_size=16).hexdigest()
-    return f"page:{digest}"
+    hashed = hashlib.blake2b(f"{address}\0{validator.etag}".encode(), digest_size=16).hexdigest()
+    return f"page:{hashed}"
 
 
 class LocalPages:
