@@ -4,8 +4,12 @@ Nobody edits a comment here: every field is read-only, and the only changes are 
 in comments/moderation.py (approve, remove with a reason, spam, restore, lock), each written to
 the moderation log. The admin's bulk delete is off (a queryset delete bypasses django-mptt).
 
-A page of the changelist costs the same few queries whatever the table's size: no full count,
-authors and articles joined, flag reasons read for the whole page in one grouped query.
+A page of the changelist costs the same few queries whatever the table's size: counts stop
+at a limit, authors and articles joined, flag reasons read for the whole page in one grouped
+query, every default order and filter read from an index (see Comment.Meta), the search box
+routed to one indexed lookup by the shape of the term (search.py). One discussion is shown
+as a tree paged by whole threads (paging.py), each row indented by a class up to a cap, with
+its real depth and its status beside the text.
 """
 
 from collections import Counter, defaultdict
@@ -21,14 +25,15 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from comments import moderation
-from comments.admin import filters
+from comments.admin import filters, paging, search
 from comments.admin.decisions import Decisions
 from comments.admin.readonly import ReadOnly
 from comments.models import Comment, Commenter, CommentRevision, Flag, ModerationLog
 
 TREE_PARAMS = ("article", "thread")  # with one of these, the list is one discussion, as a tree
-# Deeper replies are indented like this level. The indent is a class (static/css/desk.css),
-# never a style attribute, which the Content-Security-Policy refuses.
+# Deeper replies are indented like this level, with their real depth written beside them.
+# The indent is a class (static/css/desk.css), never a style attribute, which the
+# Content-Security-Policy refuses.
 INDENT_CAP = 12
 
 
@@ -38,7 +43,10 @@ def is_tree_view(request):
 
 class CommentChangeList(ChangeList):
     def get_results(self, request):
+        if is_tree_view(request):  # one page when everything fits on one, as ThreadPages cuts
+            self.list_per_page = paging.TREE_PAGE_ROWS
         super().get_results(request)
+        self.searched = getattr(request, "comment_search", None)  # what the term was taken for
         flagged = [comment.pk for comment in self.result_list if comment.flag_count]
         reasons = defaultdict(Counter)
         if flagged:
@@ -50,7 +58,7 @@ class CommentChangeList(ChangeList):
                 reasons[comment_id][reason] = count
         for comment in self.result_list:
             comment.flag_reasons = reasons[comment.pk]
-        if is_tree_view(request):
+        if isinstance(self.paginator, paging.ThreadPages):
             for comment in self.result_list:
                 comment.tree_row = True
 
@@ -112,9 +120,8 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         filters.HasFlagsFilter, filters.AuthorFilter, filters.GuestFilter,
     )
     list_select_related = ("author", "article")
-    search_fields = ("body", "author__username", "author__display_name", "author__email",
-                     "guest_name", "guest_email", "=ip_address")
-    search_help_text = "Words of the comment, the author's name, username or email, or an exact IP address."
+    search_fields = ("body",)  # what get_search_results routes the term to: see search.py
+    search_help_text = search.HELP_TEXT
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
@@ -137,6 +144,20 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return CommentChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if is_tree_view(request):
+            return paging.ThreadPages(queryset)
+        return paging.CountedPaginator(queryset, per_page)
+
+    def get_list_display(self, request):
+        if is_tree_view(request):  # the status is written beside each comment's text
+            return tuple(column for column in self.list_display if column != "status")
+        return self.list_display
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, request.comment_search = search.search(queryset, search_term)
+        return queryset, False
 
     def get_ordering(self, request):
         if is_tree_view(request):
@@ -186,7 +207,13 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         text = Truncator(comment.body).chars(140) or "(empty)"
         if not getattr(comment, "tree_row", False):
             return text
-        return format_html('<div class="tree-row indent-{}">{}</div>', min(comment.level, INDENT_CAP), text)
+        return format_html(
+            '<div class="tree-row indent-{}{}">{}<span class="comment-status status-{}">{}</span> {}</div>',
+            min(comment.level, INDENT_CAP), " above-page" if getattr(comment, "above_page", False) else "",
+            format_html('<span class="tree-depth" title="Reply depth">↳{}</span> ', comment.level)
+            if comment.level else "",
+            comment.status, comment.get_status_display(), text,
+        )
 
     @admin.display(description="author", ordering="author__username")
     def author_cell(self, comment):

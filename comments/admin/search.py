@@ -1,0 +1,91 @@
+"""The comment admin's search box, routed by the shape of the term to one indexed lookup.
+
+Searching every column with LIKE '%…%' reads the whole table (a second or more at 100,000
+comments). A moderator's term has a recognisable shape instead, and each shape has its index:
+
+- an IP address (v4 or v6)            → comments from that address (`comment_ip_address`);
+- `@name`, or a username that exists  → that person's comments (`comment_author_time`);
+- an email address                    → comments by the account or the guest using it;
+- anything else                       → the words of the comments: PostgreSQL full-text search
+  (`websearch` syntax: "a phrase", -word, or) on the GIN index of the comment_search table
+  (kept by triggers, see migration 0008), without stemming, so the words match as written;
+  elsewhere (SQLite) every word must appear in the text.
+"""
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
+
+from newsroom.models import User
+
+# The comments whose words match a websearch query ('simple': no stemming, no stop words).
+MATCHING_WORDS = ("SELECT comment_id FROM comment_search "
+                  "WHERE words @@ websearch_to_tsquery('simple', %s)")
+
+HELP_TEXT = ("Words of the comments (\"a phrase\", -word), @username (or a username as it is), "
+             "an email address or an IP address.")
+
+
+@dataclass(frozen=True)
+class Search:
+    kind: str  # "ip", "author", "email" or "text": what the term was taken for
+    term: str
+    description: str  # shown above the results, so the moderator knows what was searched
+    people: tuple = ()  # the accounts of an author or email search, read once here
+
+
+def route(term):
+    """What a search term is taken for (one small query for a word that may be a username)."""
+    term = term.strip()
+    if not term:
+        return None
+    try:
+        address = ipaddress.ip_address(term)
+    except ValueError:
+        pass
+    else:
+        return Search("ip", str(address), f"Comments sent from the IP address {address}.")
+    if " " not in term:
+        if term.startswith("@") and len(term) > 1:
+            name = term[1:]
+            return Search("author", name, f"Comments by the user {name}.", accounts("username", name))
+        if "@" in term[1:]:
+            return Search("email", term, f"Comments by the account or guest with the email {term}.",
+                          accounts("email", term))
+        people = accounts("username", term)
+        if people:
+            return Search("author", term, f"Comments by the user {term} (search \"{term}\" "
+                                          "with the quotes for the word).", people)
+    return Search("text", term, f"Comments with the words {term}.")
+
+
+def accounts(field, value):
+    """Ids of the accounts whose username or email is `value`, ignoring case. Lower(username)
+    is what the unique index of usernames holds, so that is one index probe; ids are read
+    first so that the comments are then found through their own indexes only."""
+    return tuple(User.objects.alias(value=Lower(field)).filter(value=value.lower())
+                 .values_list("pk", flat=True)[:100])
+
+
+def search(queryset, term):
+    """(queryset filtered by the term, the Search it was routed to), or (queryset, None)."""
+    found = route(term)
+    if found is None:
+        return queryset, None
+    if found.kind == "ip":
+        return queryset.filter(ip_address=found.term), found
+    if found.kind == "author":
+        return queryset.filter(author__in=found.people), found
+    if found.kind == "email":
+        queryset = queryset.alias(guest_address=Lower("guest_email"))
+        guest = Q(guest_address=found.term.lower()) & ~Q(guest_email="")  # as the index holds them
+        return queryset.filter(Q(author__in=found.people) | guest), found
+    if connection.vendor == "postgresql":
+        return queryset.filter(pk__in=RawSQL(MATCHING_WORDS, [found.term])), found
+    for word in found.term.replace('"', " ").split():
+        queryset = queryset.filter(body__icontains=word)
+    return queryset, found
