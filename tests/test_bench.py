@@ -38,3 +38,21 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     assert "pathological bodies of up to 10,000 characters" in out
     assert "Posting through HTTP: 16 concurrent posters, gunicorn with 2 workers" in out
     assert "answers: 48 x 302; stored: 48 (nothing acknowledged lost)" in out
+
+
+def test_desk_bench_runs_at_tiny_sizes(tmp_path):
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL", "").startswith("postgres"):
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'developer.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "bench_desk", "--quick",
+         "--database-name", f"newsroom_bench_desk_smoke_{os.getpid()}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for page in ("Pending queue", "Flagged queue", "Search: IP address", "Search: @name",
+                 "Tree: big story, last page", "Tree: its biggest thread, page 2"):
+        assert f"\n{page} " in out, page
+    assert "pending of the big story: 60 approved" in out
+    assert "check_comment_trees after the decisions: sound" in out
