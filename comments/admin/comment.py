@@ -202,6 +202,15 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
 
     # The columns ---------------------------------------------------------------------------
 
+    def action_checkbox(self, comment):
+        # The same box as Django's, written directly: rendering a form widget's template for
+        # each of a page's rows took a fifth of the page's time.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this comment for an action">',
+            admin.helpers.ACTION_CHECKBOX_NAME, comment.pk,
+        )
+
     @admin.display(description="comment")
     def excerpt(self, comment):
         text = Truncator(comment.body).chars(140) or "(empty)"

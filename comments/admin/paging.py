@@ -48,35 +48,32 @@ class ThreadPages(Paginator):
         super().__init__(queryset, self.rows)
 
     @cached_property
+    def threads(self):
+        """(tree id, number of comments) of every thread in the list, oldest first."""
+        roots = (Comment.objects.filter(level=0, tree_id__in=self.object_list.values("tree_id"))
+                 .order_by("tree_id").values_list("tree_id", "rght"))
+        return [(tree_id, rght // 2) for tree_id, rght in roots]
+
+    @cached_property
     def plan(self):
         """Each page: (tree ids shown whole, None) or (None, (tree id, number of the part))."""
-        threads = (
-            Comment.objects.filter(level=0, tree_id__in=self.object_list.values("tree_id"))
-            .order_by("tree_id").values_list("tree_id", "rght")
-        )
         pages, whole, size = [], [], 0
-        for tree_id, rght in threads:
-            rows = rght // 2
-            if rows > self.rows:
-                if whole:
-                    pages.append((whole, None))
-                    whole, size = [], 0
-                pages += [(None, (tree_id, part)) for part in range(-(-rows // self.rows))]
-                continue
+        for tree_id, rows in self.threads:
             if size + rows > self.rows and whole:
                 pages.append((whole, None))
                 whole, size = [], 0
-            whole.append(tree_id)
-            size += rows
+            if rows > self.rows:
+                pages += [(None, (tree_id, part)) for part in range(-(-rows // self.rows))]
+            else:
+                whole.append(tree_id)
+                size += rows
         if whole:
             pages.append((whole, None))
-        self.total_rows = sum(rght // 2 for _, rght in threads)
         return pages
 
     @cached_property
     def count(self):
-        self.plan  # noqa: B018  (counts the rows as it plans)
-        return self.total_rows
+        return sum(rows for _, rows in self.threads)
 
     @cached_property
     def num_pages(self):
