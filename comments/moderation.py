@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -86,20 +86,23 @@ def decide(comment, action, moderator, *, reason="", note=""):
         return log(comment, action, moderator, reason=reason, note=note, status_before=before)
 
 
-# A bulk decision runs in one transaction: it either decides every chosen comment or none.
-# Past this many the moderator is asked to narrow the list, so that a request always finishes
-# well within a worker's timeout (10,000 take about a second on PostgreSQL).
+# Past this many comments at once the moderator is asked to narrow the list, so that a bulk
+# decision always finishes well within a worker's timeout (10,000 take about a second).
 BULK_LIMIT = 20_000
+# A bulk decision holds the locks of the threads it changes, like every writer; PostgreSQL
+# keeps advisory locks in a shared table of a few thousand entries, so the threads are taken
+# this many at a time, each group in a transaction of its own.
+THREADS_PER_TRANSACTION = 500
 
 
 def decide_many(comments, action, moderator, *, reason="", note=""):
     """The same decision for many comments (the admin's bulk actions, "select all" included):
-    (done, skipped). Set-based, so its queries do not grow with the number of comments: the
-    chosen rows are read under row locks (in id order, as every bulk decision takes them, so
-    two never deadlock), then one status update, one bulk log insert, one update of count and
-    version per article and one of the touched threads' versions. The same rules as decide(): only comments whose status the decision applies to
-    change (the rest are skipped), the log records the status each one really had, the public
-    count moves by the number of comments shown or hidden, reviewed_at is set.
+    (done, skipped). The same rules as decide(): only comments whose status the decision
+    applies to change (the rest are skipped), the log records the status each one really had,
+    read under the locks, the public count moves by the comments shown or hidden, reviewed_at
+    is set. Set-based, so its queries do not grow with the number of comments (see
+    decide_in_threads). Up to THREADS_PER_TRANSACTION threads it is one transaction; past
+    that, if a group fails, the error says how many were decided before it.
 
     `comments` is a queryset or a list of comments.
     """
@@ -108,36 +111,62 @@ def decide_many(comments, action, moderator, *, reason="", note=""):
         raise CommentError("Unknown moderation action.")
     reason, note = clean_reason(reason, note, required=decision.needs_reason)
     chosen = comments.values("pk") if isinstance(comments, QuerySet) else [c.pk for c in comments]
-    with transaction.atomic():
+    threads = list(Comment.objects.filter(pk__in=chosen).order_by("tree_id")
+                   .values_list("tree_id", flat=True)[: BULK_LIMIT + 1])
+    if len(threads) > BULK_LIMIT:
+        raise CommentError(f"That is more than {BULK_LIMIT:,} comments at once: nothing was "
+                           "changed. Narrow the list with a filter and try again.")
+    threads = sorted(set(threads))
+    done = skipped = 0
+    for start in range(0, len(threads), THREADS_PER_TRANSACTION):
+        group = threads[start:start + THREADS_PER_TRANSACTION]
+        try:
+            more_done, more_skipped = decide_in_threads(chosen, group, decision, moderator, reason, note)
+        except OperationalError as error:  # a deadlock, a lock table full: the database's own
+            raise CommentError(f"Stopped after {done:,} comments were {decision.past}: the rest "
+                               f"were left as they were ({error}).") from error
+        done, skipped = done + more_done, skipped + more_skipped
+    return done, skipped
+
+
+def decide_in_threads(chosen, threads, decision, moderator, reason, note):
+    """One transaction of a bulk decision: the chosen comments of these threads, under the
+    threads' locks (ascending) and then their rows, as every writer takes them (tree.py).
+    Then one status update (two when restoring comments their authors withdrew, which are
+    deleted instead, as decide() does), one bulk log insert, one update of count and version
+    per article and one of the threads' versions."""
+    with tree.locked_threads(threads):
         rows = list(
-            Comment.objects.select_for_update().filter(pk__in=chosen).order_by("pk")
-            .values_list("pk", "article_id", "tree_id", "status")[: BULK_LIMIT + 1]
+            Comment.objects.for_change().filter(pk__in=chosen, tree_id__in=threads).order_by("pk")
+            .values_list("pk", "article_id", "tree_id", "status", "withdrawn_at")
         )
-        if len(rows) > BULK_LIMIT:
-            raise CommentError(f"That is more than {BULK_LIMIT:,} comments at once: nothing was "
-                               "changed. Narrow the list with a filter and try again.")
-        applies = [row for row in rows if row[3] in decision.applies_to]
-        if applies:
+        changes = [
+            (pk, article_id, tree_id, before,
+             S.DELETED if withdrawn_at and decision.status == S.PUBLISHED else decision.status)
+            for pk, article_id, tree_id, before, withdrawn_at in rows
+            if before in decision.applies_to
+        ]
+        if changes:
             now = timezone.now()
-            for batch in batches([pk for pk, *_ in applies]):
-                Comment.objects.filter(pk__in=batch).update(status=decision.status, reviewed_at=now)
+            for status in {after for *_, after in changes}:
+                for batch in batches([pk for pk, *_, after in changes if after == status]):
+                    Comment.objects.filter(pk__in=batch).update(status=status, reviewed_at=now)
             ModerationLog.objects.bulk_create([
-                ModerationLog(comment_id=pk, moderator=moderator, action=action, reason=reason,
-                              note=note, status_before=before, status_after=decision.status,
-                              created_at=now)
-                for pk, _, _, before in applies
+                ModerationLog(comment_id=pk, moderator=moderator, action=decision.action,
+                              reason=reason, note=note, status_before=before,
+                              status_after=after, created_at=now)
+                for pk, _, _, before, after in changes
             ])
             # What the public sees moves once per article (its count by the comments shown or
             # hidden) and once per thread, for the comments whose status really changed.
-            changed = [row for row in applies if row[3] != decision.status]
-            shown_after = Comment(status=decision.status).is_visible
+            changed = [change for change in changes if change[3] != change[4]]
             counts = Counter()
-            for _, article_id, _, before in changed:
-                counts[article_id] += int(shown_after) - int(Comment(status=before).is_visible)
+            for _, article_id, _, before, after in changed:
+                counts[article_id] += int(Comment(status=after).is_visible) - int(Comment(status=before).is_visible)
             versions.comments_added(dict(sorted(counts.items())))
-            for batch in batches(sorted({tree_id for _, _, tree_id, _ in changed})):
+            for batch in batches(sorted({tree_id for _, _, tree_id, _, _ in changed})):
                 versions.threads_changed(batch)
-    return len(applies), len(rows) - len(applies)
+    return len(changes), len(rows) - len(changes)
 
 
 def batches(ids):

@@ -70,6 +70,26 @@ def changing(comment):
         yield Comment.objects.for_change().get(pk=comment.pk)
 
 
+@contextmanager
+def locked_threads(tree_ids):
+    """A transaction holding the write locks of several threads, taken in ascending tree id
+    (the order every writer that needs more than one takes them), in one statement."""
+    keys = sorted(set(tree_ids))
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and keys:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(pg_advisory_xact_lock(%s, key)) FROM unnest(%s::integer[]) AS key",
+                    [LOCK_NAMESPACE, keys],
+                )
+        held = _keys()
+        held.extend(keys)
+        try:
+            yield
+        finally:
+            del held[len(held) - len(keys):]
+
+
 def holds_lock(tree_id=None):
     return (NEW_TREE if tree_id is None else tree_id) in _keys()
 
