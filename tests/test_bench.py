@@ -10,20 +10,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_path):
+def run_quick(command, tmp_path):
+    """`manage.py <command> --quick` as a subprocess, on SQLite pointed at a file that must
+    stay unopened, or on the suite's PostgreSQL server: (its output, that file)."""
     env = dict(os.environ)
-    sqlite = not env.get("DATABASE_URL", "").startswith("postgres")
     configured = tmp_path / "developer.sqlite3"
-    if sqlite:
+    if not env.get("DATABASE_URL", "").startswith("postgres"):
         env["DATABASE_URL"] = f"sqlite:///{configured}"
     result = subprocess.run(
         # A name of its own: several runs of the suite may share one PostgreSQL server.
-        [sys.executable, "manage.py", "bench", "--quick",
-         "--database-name", f"newsroom_bench_smoke_{os.getpid()}"],
+        [sys.executable, "manage.py", command, "--quick",
+         "--database-name", f"newsroom_{command}_smoke_{os.getpid()}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    return result.stdout, configured
+
+
+def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_path):
+    out, configured = run_quick("bench", tmp_path)
     assert "Article page, anonymous" in out
     assert "queries <= 10 ok" in out
     assert "Posting a reply (comments.actions.post_comment) into a 50-comment thread" in out
@@ -32,8 +37,7 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     if shutil.which("wrk"):
         assert "site through gunicorn (2 workers)" in out
         assert "site through the shipped nginx config" in out
-    if sqlite:
-        assert not configured.exists()  # the bench never opened the configured database
+    assert not configured.exists()  # the bench never opened the configured database
     assert "Rendering a comment (newsroom.text.render_comment)" in out
     assert "pathological bodies of up to 10,000 characters" in out
     assert "Posting through HTTP: 16 concurrent posters, gunicorn with 2 workers" in out
@@ -41,18 +45,10 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
 
 
 def test_desk_bench_runs_at_tiny_sizes(tmp_path):
-    env = dict(os.environ)
-    if not env.get("DATABASE_URL", "").startswith("postgres"):
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'developer.sqlite3'}"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "bench_desk", "--quick",
-         "--database-name", f"newsroom_bench_desk_smoke_{os.getpid()}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    out, configured = run_quick("bench_desk", tmp_path)
     for page in ("Pending queue", "Flagged queue", "Search: IP address", "Search: @name",
                  "Tree: big story, last page", "Tree: its biggest thread, page 2"):
         assert f"\n{page} " in out, page
     assert "pending of the big story: 60 approved" in out
     assert "check_comment_trees after the decisions: sound" in out
+    assert not configured.exists()
