@@ -222,3 +222,19 @@ def test_bulk_and_single_decisions_racing_keep_the_log_and_counts_true(settings)
         if entries:
             assert entries[-1].status_after == Comment.objects.get(pk=pk).status
     shown_count_is_right(article)
+
+
+def test_restoring_in_bulk_a_comment_its_author_withdrew_deletes_it(mod):
+    from comments import actions
+
+    article, author = ArticleFactory(), UserFactory()
+    withdrawn = make_comment(article, author=author)
+    kept = make_comment(article, author=UserFactory())
+    moderation.decide_many([withdrawn, kept], "remove", mod, reason="abuse")
+    actions.delete_comment(withdrawn, author)  # withdrawn: the removal stays the moderator's
+    assert moderation.decide_many([withdrawn, kept], "restore", mod) == (2, 0)
+    assert Comment.objects.get(pk=withdrawn.pk).status == S.DELETED
+    assert Comment.objects.get(pk=kept.pk).status == S.PUBLISHED
+    entry = ModerationLog.objects.filter(action="restore", comment=withdrawn).get()
+    assert (entry.status_before, entry.status_after) == (S.REMOVED, S.DELETED)
+    shown_count_is_right(article)
