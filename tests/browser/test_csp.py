@@ -97,8 +97,17 @@ def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
     assert Flag.objects.filter(comment=olga, user__username="rita").exists()
     step("flagging")
 
+    page.goto(f"/comments/{olga.pk}/")  # a comment's own page
+    page.goto(f"/comments/{olga.pk}/reply/")  # the reply page, for readers without the script
+    page.goto(f"/comments/{mine.pk}/delete/")
+    page.get_by_role("button", name="Delete comment").click()
+    page.get_by_text("Your comment was deleted.").wait_for()
+    step("a comment's own page, the reply page, deleting")
+
     page.goto("/accounts/profile/")
+    page.goto("/accounts/password_change/")
     page.get_by_role("button", name="Sign out").click()
+    page.goto("/accounts/password_reset/")
     page.goto("/no-such-page/")
     step("the account page, signing out and a missing page")
 
@@ -144,6 +153,8 @@ def test_moderator_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step)
     step("a thread and a discussion as trees")
 
     page.goto("/admin/comments/comment/")
+    container = page.locator("#changelist-filter .select2-container")
+    assert container.evaluate("e => e.style.width") == "15rem"  # from data-width, not a style attribute
     page.locator("#changelist-filter .select2-selection").click()  # the article filter's autocomplete
     page.locator(".select2-search__field").fill("Harbour")
     page.locator(".select2-results__option", has_text="Harbour wall gives way").click()
@@ -177,11 +188,27 @@ def test_moderator_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step)
     page.get_by_label("Kind").select_option("suspect")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url("**/admin/comments/word/")
+    page.locator("#result_list").get_by_role("link", name="fools").click()
+    page.get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Yes, I’m sure").click()
+    page.wait_for_url("**/admin/comments/word/")
     page.goto("/admin/comments/commenter/")
     page.goto("/admin/comments/commenter/add/")
     page.goto("/admin/newsroom/article/")
     page.goto(f"/admin/newsroom/article/{article.pk}/change/")
+    page.goto("/admin/")
     step("the log, the word lists, the commenters and the articles")
+
+    page.goto(article.get_absolute_url())  # the moderators' buttons on the site
+    box(page, root).get_by_role("button", name="Lock replies").click()
+    page.wait_for_load_state()
+    box(page, reply).get_by_role("button", name="Remove").click()
+    page.get_by_label("Why is it removed?").select_option("off-topic")
+    page.get_by_role("button", name="Remove comment").click()
+    page.wait_for_url(f"**{article.get_absolute_url()}*")
+    assert Comment.objects.get(pk=reply.pk).status == Comment.Status.REMOVED
+    assert Comment.objects.get(pk=root.pk).replies_locked
+    step("moderating on the article page")
 
 
 def test_editor_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step):
