@@ -180,6 +180,7 @@ def assert_unavailable(site, path):
     status, headers, body = site.get(path)
     assert status == 503, (path, status, body[:500])
     assert headers["Retry-After"] == "10"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]  # the 503 page too
     assert "Back in a moment" in body and "cannot reach its database" in body
 
 
