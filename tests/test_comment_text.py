@@ -167,3 +167,24 @@ def test_the_migration_renders_stored_comments_again_with_the_new_renderer():
     assert comment.body_html == render_comment(body)
     assert "<li>the south</li>" in comment.body_html
     assert comment.thread_version == version + 1  # no cached thread keeps the old HTML
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_is_rendered_before_the_comment_is_locked(monkeypatch):
+    """The edit locks the comment's row in a transaction: rendering happens before it opens."""
+    from django.db import connection
+
+    from comments import actions
+
+    article, author = ArticleFactory(), UserFactory(is_staff=True)
+    comment = actions.post_comment(article=article, author=author, body="First words.")
+    in_transaction = []
+
+    def render_and_note_transaction(text):
+        in_transaction.append(connection.in_atomic_block)
+        return render_comment(text)
+
+    monkeypatch.setattr(actions, "render_comment", render_and_note_transaction)
+    edited = actions.edit_comment(comment, author, "Second *words*.")
+    assert in_transaction == [False]
+    assert edited.body_html == "<p>Second <em>words</em>.</p>"
