@@ -1,10 +1,11 @@
 import os
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
+
+from newsroom.serving import free_port
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous, so Django's async-safety guard would refuse them.
@@ -113,13 +114,6 @@ def page(browser, live_server, transactional_db, csp_violations):
     yield page
     context.close()
     assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
-
-
-def free_port():
-    """A port nothing listens on now (the OS picks it), for a server a test starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

@@ -23,7 +23,8 @@ from django.db import connection
 
 from comments.models import Comment, Word
 from newsroom import ratelimit
-from tests.conftest import free_port, redis_cache_settings
+from newsroom.serving import free_port
+from tests.conftest import redis_cache_settings
 from tests.factories import ArticleFactory, UserFactory
 
 PROJECT = Path(__file__).resolve().parent.parent
