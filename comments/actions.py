@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from comments import ratelimit, rules, tree, versions
+from comments import ratelimit, rules, tree, triage, versions
 from comments.errors import CommentError, DiscussionClosed, NoSuchComment, NotAllowed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
 from newsroom.text import render_comment, strip_nul
@@ -61,6 +61,7 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
     person = rules.standing(author)
     rules.check(author, body, person)
     body_html = render_comment(body)  # before the lock: the lock covers numbering and insert
+    scores = triage.score(body, author, ip_address=ip_address)  # before the lock too
 
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
@@ -83,7 +84,8 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
         comment = Comment(
             article=article, parent=parent, author=author, guest_name=guest_name.strip(),
             guest_email=guest_email, body=body, body_html=body_html, status=status,
-            ip_address=ip_address,
+            ip_address=ip_address, spam_score=scores.spam, abuse_score=scores.abuse,
+            score_reason=scores.reason,
         )
         save_new(comment)
         if why:
@@ -130,6 +132,7 @@ def edit_comment(comment, user, body):
     person = rules.standing(user)
     rules.check(user, body, person)
     body_html = render_comment(body)  # before the row lock: rendering is the slow part
+    scores = triage.score(body, user, comment=comment)  # so is scoring
     with tree.changing(comment) as comment:
         refusal = comment.edit_refusal(user)  # a moderator may have decided meanwhile
         if refusal:
@@ -145,7 +148,10 @@ def edit_comment(comment, user, body):
         )
         comment.body, comment.body_html, comment.edited_at = body, body_html, timezone.now()
         comment.reviewed_at = None
-        comment.save(update_fields=["body", "body_html", "edited_at", "reviewed_at"])
+        comment.spam_score, comment.abuse_score = scores.spam, scores.abuse
+        comment.score_reason = scores.reason
+        comment.save(update_fields=["body", "body_html", "edited_at", "reviewed_at",
+                                    "spam_score", "abuse_score", "score_reason"])
         versions.discussion_changed(comment)
     return comment
 

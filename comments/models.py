@@ -69,6 +69,16 @@ class Comment(MPTTModel):
         help_text="When its author withdrew it after a moderator had removed it.",
     )
 
+    # The machine's triage (comments/scoring.py), computed when the comment is written or
+    # edited: 0..1, empty when scoring failed (the comment then passed today's rules alone).
+    # For moderators only: never shown on public pages.
+    spam_score = models.FloatField(null=True, blank=True, editable=False)
+    abuse_score = models.FloatField(null=True, blank=True, editable=False)
+    score_reason = models.CharField(
+        max_length=200, blank=True, editable=False,
+        help_text="What made the scores, in words for a moderator (“links to a shop, new account”).",
+    )
+
     objects = CommentManager()
 
     class MPTTMeta:
