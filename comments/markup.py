@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 
-from comments.models import Comment
+from comments.models import Comment, edit_window
 
 PLACEHOLDERS = {
     Comment.Status.DELETED: "This comment was deleted by its author.",
@@ -86,7 +86,7 @@ def comment_url_prefix():
 @dataclass(frozen=True)
 class Markup:
     """Markup the same for every reader, and where each shown comment's per-reader controls
-    go: `slots` holds (offset in html, comment id, author id, replies locked)."""
+    go: `slots` holds (offset in html, comment id, author id, replies locked, created at)."""
 
     html: str
     slots: tuple = ()
@@ -128,7 +128,7 @@ def comments(nodes, *, accepts_comments, prefix=None):
                     f'{f" <span>{count} ♥</span>" if count else ""}')
             parts.append(part)
             length += len(part)
-            slots.append((length, pk, node.author_id, node.replies_locked))
+            slots.append((length, pk, node.author_id, node.replies_locked, node.created_at))
             part = "</footer></article>"
         if node.cut_off:
             part += f'<a class="comment__more" href="{link}">Continue this thread →</a>'
@@ -165,15 +165,21 @@ class Controls:
 
     def __init__(self, user, *, recommended=frozenset(), moderator=False, flags=None, prefix=None):
         self.user_id = user.pk
+        # Edit is offered only while the comment may still be edited: written after this.
+        self.editable_after = timezone.now() - edit_window()
         self.recommended = recommended
         self.moderator = moderator
         self.flags = flags or {}
         self.prefix = escape(prefix or comment_url_prefix())
 
-    def __call__(self, pk, author_id, replies_locked):
+    def __call__(self, pk, author_id, replies_locked, created_at):
         if author_id == self.user_id:
             link = f"{self.prefix}{pk}/"
-            own = f' <a href="{link}edit/">Edit</a> <a href="{link}delete/">Delete</a>'
+            own = f' <a href="{link}delete/">Delete</a>'
+            if created_at > self.editable_after:
+                # static/js/comments.js takes the link away when the window closes.
+                until = (created_at + edit_window()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                own = f' <a href="{link}edit/" data-until="{until}">Edit</a>{own}'
         elif pk in self.recommended:
             own = (f' <button class="link-button" name="withdraw" value="{pk}" '
                    f'aria-pressed="true">Recommended</button>')
@@ -199,19 +205,20 @@ class Controls:
     def write_into(self, markup):
         """The markup with this reader's controls in their places."""
         parts, start = [], 0
-        for offset, pk, author_id, replies_locked in markup.slots:
+        for offset, *slot in markup.slots:
             parts.append(markup.html[start:offset])
-            parts.append(self(pk, author_id, replies_locked))
+            parts.append(self(*slot))
             start = offset
         parts.append(markup.html[start:])
         return "".join(parts)
 
 
-def quote(comment, *, link=False, prefix=None):
+def quote(comment, *, link=False, prefix=None, to_author=False):
     """A comment shown above something about it (the comments above one on its own page, the
     comment a reply answers, or one being flagged, removed or deleted): its words, name and
-    time; a placeholder when it is not shown. `link` links the time to the comment's page."""
-    if not comment.is_visible:
+    time; a placeholder when it is not shown, except `to_author` (their own list of their
+    comments, which says what became of each). `link` links the time to the comment's page."""
+    if not comment.is_visible and not to_author:
         return mark_safe(f'<div class="comment-context"><p class="comment__placeholder">'
                          f'{escape(placeholder(comment))}</p></div>')
     when = Clock().time(comment.created_at)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,6 +10,11 @@ from mptt.models import MPTTModel, TreeForeignKey
 
 from comments import tree
 from comments.managers import CommentManager
+
+
+def edit_window():
+    """How long after it was posted its author may edit a comment."""
+    return timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
 
 
 class Comment(MPTTModel):
@@ -145,9 +152,13 @@ class Comment(MPTTModel):
                 self.Status.FLAGGED: "This comment is hidden until a moderator has reviewed it; "
                                      "it can't be edited meanwhile.",
             }.get(self.status, "A moderator has removed this comment, so it can no longer be edited.")
-        if timezone.now() - self.created_at > timezone.timedelta(minutes=minutes):
+        if timezone.now() > self.edit_until:
             return f"Comments can be edited only in their first {minutes} minutes."
         return ""
+
+    @property
+    def edit_until(self):
+        return self.created_at + edit_window()
 
     def is_author(self, user):
         return user.is_authenticated and self.author_id == user.pk

@@ -27,15 +27,27 @@ def standing(user):
     return Commenter.objects.filter(user=user).first()
 
 
-def check_author(author, person=None):
-    """Raise DiscussionClosed when this person may not post now."""
-    if author is None:
-        return
-    if not author.is_active or (person and person.banned):
-        raise DiscussionClosed("This account cannot post comments.")
+def refusal(author, person=None):
+    """Why this person may not post now, in words for them; "" if they may. The pages that
+    would show them a comment form show this instead (so nobody writes a comment only to
+    have it refused), and posting and editing refuse with it."""
+    if author is None or not author.is_authenticated:  # guests: the other rules apply
+        return ""
+    if person and person.banned:
+        return "This account cannot post comments. A moderator has banned it from commenting."
+    if not author.is_active:
+        return "This account cannot post comments."
     if person and person.is_suspended:
         until = format_date(timezone.localtime(person.suspended_until), "j F Y, H:i")
-        raise DiscussionClosed(f"Your account is suspended from commenting until {until}.")
+        return f"Your account is suspended from commenting until {until}."
+    return ""
+
+
+def check_author(author, person=None):
+    """Raise DiscussionClosed when this person may not post now."""
+    why = refusal(author, person)
+    if why:
+        raise DiscussionClosed(why)
 
 
 def check(author, body, person=None):

@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from comments import actions, discussion, ratelimit, thread
+from comments import actions, discussion, ratelimit, rules, thread
 from comments.errors import CommentError, NoSuchComment, NotAllowed
 from comments.forms import CommentForm, EditForm, GuestCommentForm
 from comments.models import Comment
@@ -79,7 +79,9 @@ def post_page(request, article, parent=None):
                 messages.info(request, "Thank you. Your comment will appear once a moderator has approved it.")
                 return redirect(article.get_absolute_url() + "#comments")
             return redirect(thread.location(comment))
-    context = {"article": article, "parent": parent, "form": form}
+    # A refused POST shows the form with the refusal as its error (what they wrote stays).
+    refusal = "" if data is not None else rules.refusal(request.user, rules.standing(request.user))
+    context = {"article": article, "parent": parent, "form": form, "refusal": refusal}
     response = render(request, "comments/post.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)

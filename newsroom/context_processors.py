@@ -1,5 +1,8 @@
+from functools import partial
+
 from django.conf import settings
 
+from comments import replies
 from newsroom.models import Section
 
 
@@ -10,3 +13,13 @@ def site(request):
         "SITE_DESCRIPTION": settings.SITE_DESCRIPTION,
         "nav_sections": Section.objects.all(),
     }
+
+
+def reader(request):
+    """What the header shows a signed-in reader about them: unread replies. A callable, so
+    the query runs only where a template shows it; anonymous pages (the same for everyone,
+    cached whole) get nothing."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_replies": partial(replies.unread_label, user)}

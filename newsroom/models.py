@@ -24,6 +24,10 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=60, blank=True, help_text="The name shown beside what this person writes."
     )
+    # When the person last opened "Replies to you": replies shown since are unread
+    # (comments/replies.py). On the account's own row, which every signed-in request reads
+    # anyway, so the count in the header costs one query and no join.
+    replies_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         constraints = [

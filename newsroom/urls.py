@@ -6,6 +6,7 @@ from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
+from comments import reader_views
 from newsroom import accounts, converters, feeds, views
 from newsroom.pagecache import article_lists, article_page, public
 from newsroom.ratelimit import limit_posts
@@ -52,6 +53,8 @@ urlpatterns = [
     path("accounts/login/", limit_posts("sign-in")(LoginView.as_view()), name="login"),
     path("accounts/signup/", limit_posts("sign-up")(accounts.SignupView.as_view()), name="signup"),
     path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),
+    path("accounts/replies/", reader_views.replies_to_you, name="replies"),
+    path("accounts/comments/", reader_views.your_comments, name="your_comments"),
     path(
         "accounts/password_reset/",
         limit_posts("password-reset")(accounts.PasswordResetView.as_view()),

@@ -21,7 +21,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from comments import discussion, thread
+from comments import discussion, rules, thread
 from comments.forms import CommentForm
 from newsroom.models import Article, Author, Section, SiteVersion, Tag
 from newsroom.release import RELEASE
@@ -189,6 +189,9 @@ class ArticleView(ArticleDateMixin, DateDetailView):
             ),
             "accepts_comments": article.accepts_comments,
             "comment_form": CommentForm(auto_id="new-comment-%s") if request.user.is_authenticated else None,
+            # Told before they write, not refused after: a banned or suspended reader's why.
+            "posting_refusal": (rules.refusal(request.user, rules.standing(request.user))
+                                if article.accepts_comments else ""),
             "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
             "sorts": thread.SORT_LABELS,
         }

@@ -23,9 +23,13 @@ COMMENT_PAGE_QUERIES = 4
 # Anonymous readers: first the page's versions (the article's, with the site's, in one
 # query; newsroom/pagecache.py), which answer a 304 or find the page in the cache.
 VALIDATOR = 1
-# Signed in: the session, the user, and which comments on the page they recommended; no
-# validator (signed-in pages are never answered from versions).
-SIGNED_IN_EXTRA = 3
+# Signed in: the session, the user, which comments on the page they recommended, and how
+# many replies to them are unread (the header); no validator (signed-in pages are never
+# answered from versions).
+SIGNED_IN_EXTRA = 4
+# Where the page offers the comment form, whether a moderator stopped them posting (so a
+# banned or suspended reader is told instead of being refused after writing).
+STANDING = 1
 
 SIZES = [10, 100, 1000]
 
@@ -50,12 +54,12 @@ def viewer(request, client, discussion):
     return user
 
 
-def expected(base, viewer):
-    return base + (SIGNED_IN_EXTRA if viewer else VALIDATOR)
+def expected(base, viewer, *, form=False):
+    return base + (SIGNED_IN_EXTRA + STANDING * form if viewer else VALIDATOR)
 
 
 def test_article_page(client, discussion, viewer, django_assert_num_queries):
-    with django_assert_num_queries(expected(ARTICLE_PAGE_QUERIES, viewer)):
+    with django_assert_num_queries(expected(ARTICLE_PAGE_QUERIES, viewer, form=True)):
         response = client.get(discussion.get_absolute_url())
     assert response.status_code == 200
     shown = response.content.count(b'<li id="comment-')

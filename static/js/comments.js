@@ -64,3 +64,10 @@ document.addEventListener("click", function (event) {
   refresh();
   setInterval(refresh, 60000);
 })();
+
+// The Edit link of one's own comment is offered while the comment may still be edited
+// (data-until, the end of that window); it goes away then, as the page would be written then.
+document.querySelectorAll("a[data-until]").forEach(function (link) {
+  var left = Date.parse(link.getAttribute("data-until")) - Date.now();
+  setTimeout(function () { link.remove(); }, Math.max(0, Math.min(left, 2147483647)));
+});

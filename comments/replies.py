@@ -1,0 +1,69 @@
+"""Replies to a reader's comments: the "Replies to you" page and the count of unread ones in
+the header of every signed-in page.
+
+Read from the comment trees, nothing stored per reply: a reply to you is a published comment,
+on a published article, whose parent is your comment and which is not yours. It is unread when
+it was shown after `User.replies_seen_at` (when you last opened the page; until then, when you
+joined): written since, or approved since, so a reply held for a moderator counts from the
+moment the public can read it.
+
+Only signed-in pages carry the count (newsroom/context_processors.py, evaluated only where
+the header shows it), so the anonymous pages stay the same for everyone and cacheable.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from comments.models import Comment
+from newsroom.models import Article, User
+
+# The header shows "99+" past this: counting stops there, so a reader with thousands of
+# unread replies costs no more than one with a hundred.
+UNREAD_SHOWN = 99
+PER_PAGE = 20
+
+
+def to(user):
+    """The replies to this person's comments that the public can read."""
+    return (
+        Comment.objects.filter(parent__author=user, status=Comment.Status.PUBLISHED,
+                               article__in=Article.objects.published())
+        .exclude(author=user)
+    )
+
+
+def seen_until(user):
+    return user.replies_seen_at or user.date_joined
+
+
+def shown_since(moment):
+    # reviewed_at is the last moderator's decision: for a published reply, its approval.
+    return Q(created_at__gt=moment) | Q(reviewed_at__gt=moment)
+
+
+def unread_count(user):
+    """How many replies arrived since the person last looked, up to UNREAD_SHOWN + 1."""
+    return to(user).filter(shown_since(seen_until(user)))[: UNREAD_SHOWN + 1].count()
+
+
+def unread_label(user):
+    """The header's badge: "" with nothing unread, else "3" or "99+"."""
+    count = unread_count(user)
+    if not count:
+        return ""
+    return f"{UNREAD_SHOWN}+" if count > UNREAD_SHOWN else str(count)
+
+
+def page(user):
+    """Newest first, each with what the page shows of it (its article, its author, the
+    comment it answers)."""
+    return to(user).select_related("article", "author", "parent").order_by("-created_at", "-id")
+
+
+def mark_seen(user, moment=None):
+    """The person has seen their replies up to `moment` (now): the header's count starts again."""
+    moment = moment or timezone.now()
+    # A plain UPDATE: saving the account would run the renaming signals for nothing.
+    User.objects.filter(pk=user.pk).update(replies_seen_at=moment)
+    user.replies_seen_at = moment
+    return moment
