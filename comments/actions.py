@@ -4,10 +4,11 @@ Views, the admin and management commands all call these functions, so the rules 
 what, what the public count is, how trees are locked) live in one place.
 """
 
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from comments import ratelimit, rules, tree, triage, versions
@@ -195,3 +196,84 @@ def withdraw_recommendation(comment, user):
         if deleted:
             Comment.objects.filter(pk=comment.pk).update(recommend_count=F("recommend_count") - 1)
             versions.discussion_changed(comment)
+
+
+def forget_author(user, *, withdraw, finish=None):
+    """An account is being deleted: its comments lose their IP addresses and, if the person
+    chose `withdraw`, are withdrawn as delete_comment() withdraws one (deleted, or withdrawn
+    under a moderator's removal, logged either way; replies by others keep their place under
+    the placeholder) and lose their words and earlier versions. Left in place instead, they
+    keep their words and show the name of the deleted account (the caller's `finish`); those
+    the person had deleted or withdrawn before lose their words either way.
+
+    Set-based, as bulk decisions are (comments/moderation.py): the person's threads are taken
+    THREADS_PER_TRANSACTION at a time, their locks ascending, then the rows, then the counts
+    and versions (comments/versions.py). `finish()` runs in the transaction of the last
+    group, so the account is erased together with its last comments or not at all; a failure
+    before that leaves the account as it was, with some of its comments already forgotten,
+    and asking again carries on from there."""
+    from comments.moderation import THREADS_PER_TRANSACTION
+
+    while True:
+        threads = sorted(set(to_forget(user, withdraw).values_list("tree_id", flat=True)))
+        group, last = threads[:THREADS_PER_TRANSACTION], len(threads) <= THREADS_PER_TRANSACTION
+        with tree.locked_threads(group):
+            forget_in_threads(user, group, withdraw)
+            if last:
+                if finish is not None:
+                    finish()
+                return
+
+
+def words_to_erase(withdraw):
+    """Which of the person's comments lose their words: all of them when withdrawn, else
+    those they had taken back themselves."""
+    return Q() if withdraw else Q(status=Comment.Status.DELETED) | Q(withdrawn_at__isnull=False)
+
+
+def to_forget(user, withdraw):
+    """The person's comments not yet forgotten (a comment that lost its words has body "")."""
+    return Comment.objects.filter(
+        Q(ip_address__isnull=False) | (words_to_erase(withdraw) & ~Q(body="")), author=user
+    )
+
+
+def forget_in_threads(user, threads, withdraw):
+    """One transaction of forget_author(), under the locks of these threads."""
+    from comments.moderation import batches
+
+    mine = to_forget(user, withdraw).filter(tree_id__in=threads)
+    rows = list(mine.for_change().order_by("pk")
+                .values_list("pk", "article_id", "tree_id", "status", "withdrawn_at"))
+    if not rows:
+        return
+    now, entries, counts, changed = timezone.now(), [], Counter(), set()
+    deleted, withdrawn = [], []
+    for pk, article_id, tree_id, status, withdrawn_at in rows if withdraw else ():
+        if status in MODERATORS_STATUSES:
+            if withdrawn_at is None:
+                withdrawn.append(pk)
+                entries.append((pk, ModerationLog.Action.WITHDRAW, status, status))
+        elif status != Comment.Status.DELETED:
+            deleted.append(pk)
+            entries.append((pk, ModerationLog.Action.DELETE, status, Comment.Status.DELETED))
+            counts[article_id] -= int(status == Comment.Status.PUBLISHED)
+            changed.add(tree_id)  # a comment, or a placeholder, becomes a deleted one
+    for batch in batches(deleted):
+        Comment.objects.filter(pk__in=batch).update(status=Comment.Status.DELETED)
+    for batch in batches(withdrawn):
+        Comment.objects.filter(pk__in=batch).update(withdrawn_at=now)
+    for batch in batches([pk for pk, *_ in rows]):
+        Comment.objects.filter(pk__in=batch).update(ip_address=None)
+        erased = Comment.objects.filter(words_to_erase(withdraw), pk__in=batch)
+        CommentRevision.objects.filter(comment__in=erased).delete()
+        erased.update(body="", body_html="")
+    ModerationLog.objects.bulk_create([
+        ModerationLog(comment_id=pk, action=action, status_before=before, status_after=after,
+                      created_at=now)
+        for pk, action, before, after in entries
+    ])
+    # Every article with a comment deleted moves its version (its count too, by those shown).
+    versions.comments_added(dict(sorted(counts.items())))
+    for batch in batches(sorted(changed)):
+        versions.threads_changed(batch)

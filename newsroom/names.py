@@ -7,7 +7,8 @@ forms, guest comments):
    paragraph separators, and the fillers that draw nothing): a right-to-left override turns
    "rotaredoM ehT" into "The Moderator" on the page and reverses whatever follows it.
 2. Not confusable with a reserved word (NAMES_RESERVED and SITE_NAME: "Moderator (staff)",
-   "Site admin"): compared word by word.
+   "Site admin"; and "deleted account", the name deleted accounts are shown under):
+   compared word by word.
 3. Not confusable with a member of staff's name, whole ("The Editor", "Тhe Еditor" in
    Cyrillic, "the-editor").
 
@@ -102,8 +103,16 @@ def hidden_character(name):
     return None
 
 
+# The name the comments of a deleted account are shown under (newsroom/privacy.py); reserved,
+# so nobody can pass for a deleted account, nor make one look like they wrote something.
+DELETED_NAME = "[deleted account]"
+
+
+DELETED_WORDS = "deleted account"
+
+
 def reserved_words():
-    return [*settings.NAMES_RESERVED, settings.SITE_NAME]
+    return [*settings.NAMES_RESERVED, settings.SITE_NAME, DELETED_WORDS]
 
 
 def reserved_word_in(name):
@@ -156,8 +165,9 @@ def problem(name, *, account_pk=None, staff=False, staff_keys=None):
     if not staff:
         reserved = reserved_word_in(name)
         if reserved is not None:
+            whom = "an account that was deleted" if reserved == DELETED_WORDS else "the site's staff"
             return (f"Names cannot include “{reserved}” or anything that looks like it: "
-                    "readers would take you for the site's staff.")
+                    f"readers would take you for {whom}.")
     keys = squeezed(name) - {""}
     staff_keys = staff_name_keys() if staff_keys is None else staff_keys
     if keys and any(keys & other for pk, other in staff_keys.items() if pk != account_pk):

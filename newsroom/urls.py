@@ -7,7 +7,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
 from comments import reader_views
-from newsroom import accounts, converters, feeds, views
+from newsroom import accounts, converters, feeds, privacy, views
 from newsroom.pagecache import article_lists, article_page, public
 from newsroom.ratelimit import limit_posts
 from newsroom.sitemaps import SITEMAPS, news_sitemap, robots_txt
@@ -55,6 +55,8 @@ urlpatterns = [
     path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),
     path("accounts/replies/", reader_views.replies_to_you, name="replies"),
     path("accounts/comments/", reader_views.your_comments, name="your_comments"),
+    path("accounts/data/", privacy.download, name="download_data"),
+    path("accounts/delete/", privacy.delete, name="delete_account"),
     path(
         "accounts/password_reset/",
         limit_posts("password-reset")(accounts.PasswordResetView.as_view()),

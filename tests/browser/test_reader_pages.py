@@ -2,7 +2,9 @@
 the header, "Replies to you", "Your comments" (with the Edit link going away when the edit
 window closes). Every browser test also fails on a Content-Security-Policy violation."""
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -107,3 +109,40 @@ def test_a_suspended_reader_is_told_why_instead_of_given_a_form(sized):
     page.locator("#comments").get_by_role("link", name="Your comments").click()
     expect(page.get_by_role("status")).to_contain_text("suspended from commenting until")
     assert fits_the_width(page)
+
+
+def test_reader_downloads_their_data_then_deletes_their_account(sized):
+    page = sized
+    article = ArticleFactory(headline="Bridge reopens")
+    rita = UserFactory(username="rita", display_name="Rita")
+    mine = make_comment(article, author=rita, body="Does it have a cycle lane?")
+    answer = make_comment(parent=mine, author=UserFactory(display_name="Pavel"), body="Yes, on both sides.")
+    sign_in(page, "rita")
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Your account: Rita").click()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    assert download.value.suggested_filename == "account-rita.json"
+    data = json.loads(Path(download.value.path()).read_text())
+    assert [comment["text"] for comment in data["comments"]] == ["Does it have a cycle lane?"]
+
+    page.get_by_role("link", name="Delete my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete your account")
+    assert fits_the_width(page)
+    page.get_by_label("Withdraw them").check()
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("That is not your password.")).to_be_visible()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_role("status")).to_contain_text("Your account is deleted.")
+    expect(page.get_by_role("navigation", name="Account").get_by_role("link", name="Sign in")).to_be_visible()
+
+    page.goto(article.get_absolute_url())
+    expect(page.locator(f"#comment-{mine.pk}")).to_contain_text("This comment was deleted by its author.")
+    expect(page.locator(f"#comment-{answer.pk}")).to_contain_text("Yes, on both sides.")
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert").or_(page.locator(".errorlist"))).to_contain_text("correct username and password")

@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         found, staff_keys = 0, names.staff_name_keys()
-        accounts = User.objects.only("pk", "username", "display_name", "is_staff").order_by("pk")
+        accounts = (User.objects.only("pk", "username", "display_name", "is_staff").order_by("pk")
+                    # Deleted accounts (newsroom/privacy.py) carry the reserved name on purpose.
+                    .exclude(is_active=False, display_name=names.DELETED_NAME))
         for account in accounts.iterator():
             for field in ("username", "display_name"):
                 value = getattr(account, field)
