@@ -267,7 +267,7 @@ def forget_in_threads(user, threads, withdraw):
         Comment.objects.filter(pk__in=batch).update(ip_address=None)
         erased = Comment.objects.filter(words_to_erase(withdraw), pk__in=batch)
         CommentRevision.objects.filter(comment__in=erased).delete()
-        erased.update(body="", body_html="")
+        erased.update(body="", body_html="", score_reason="")  # the triage words came from them
     ModerationLog.objects.bulk_create([
         ModerationLog(comment_id=pk, action=action, status_before=before, status_after=after,
                       created_at=now)
