@@ -111,6 +111,24 @@ class LeadImageField(models.ImageField):
     attr_class = LeadImageFile
 
 
+def comments_close_at(published_at, close_after_days):
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS if close_after_days is None else close_after_days
+    if not days or not published_at:
+        return None
+    return published_at + timedelta(days=days)
+
+
+def accepts_comments(status, published_at, comments_closed, close_after_days):
+    """Whether an article's discussion takes new comments: the rule behind
+    Article.accepts_comments, from the columns alone, for the page validators
+    (newsroom/pagecache.py), which read them without building an Article."""
+    if comments_closed or status != Article.Status.PUBLISHED or not published_at:
+        return False
+    now = timezone.now()
+    close_at = comments_close_at(published_at, close_after_days)
+    return published_at <= now and (close_at is None or now < close_at)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, now=None):
         """The one rule for what the public may see: every view, feed, sitemap and search uses
@@ -235,19 +253,12 @@ class Article(models.Model):
 
     @property
     def comments_close_at(self):
-        days = self.comments_close_after_days
-        if days is None:
-            days = settings.COMMENTS_CLOSE_AFTER_DAYS
-        if not days or not self.published_at:
-            return None
-        return self.published_at + timedelta(days=days)
+        return comments_close_at(self.published_at, self.comments_close_after_days)
 
     @property
     def accepts_comments(self):
-        if self.comments_closed or not self.is_public:
-            return False
-        close_at = self.comments_close_at
-        return close_at is None or timezone.now() < close_at
+        return accepts_comments(self.status, self.published_at, self.comments_closed,
+                                self.comments_close_after_days)
 
     @cached_property
     def author_list(self):

@@ -16,6 +16,12 @@ does not exist (the view then answers 404 as usual). For an anonymous GET, Publi
    s-maxage=PUBLIC_CACHE_SECONDS, stale-while-revalidate, stale-if-error``, without
    ``Vary: Cookie`` (the page is the same whatever cookies an anonymous reader carries).
 
+PublicPages is the first middleware: a 304 or a cached page costs the validator's query and
+nothing else (no session, CSRF, messages or policy work). A stored page keeps every header
+the middleware below gave it (the Content-Security-Policy, the security headers), so a cached
+copy carries what the rendered page did. A request the security middleware would redirect to
+HTTPS is left to it.
+
 Personal requests (a session cookie, so a signed-in reader, or pending messages) never get a
 304 from versions, never read or write the page cache, and are marked ``private, no-cache``.
 A response that sets a cookie (a CSRF token, a session) is never stored or made public. If the
@@ -31,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import DatabaseError
@@ -43,7 +50,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from comments.models import Comment
-from newsroom.models import Article, SiteVersion
+from newsroom.models import Article, SiteVersion, accepts_comments
 from newsroom.prepared import PreparedQuery
 from newsroom.release import RELEASE, digest
 
@@ -90,11 +97,12 @@ DISCUSSION = ("discussion_version", "discussion_changed_at", "updated_at", "stat
 def discussion_validator(kind, values):
     """From an article's DISCUSSION values (and site, site_at): the discussion page's
     validator. Whether comments are open changes with time alone (closing after N days)."""
-    article = Article(**{name: values[name] for name in DISCUSSION})
+    accepts = accepts_comments(values["status"], values["published_at"], values["comments_closed"],
+                               values["comments_close_after_days"])
     return Validator.of(
         kind,
-        [values["pk"], article.discussion_version, values["site"] or 0, int(article.accepts_comments)],
-        [article.discussion_changed_at, article.updated_at, values["site_at"], article.published_at],
+        [values["pk"], values["discussion_version"], values["site"] or 0, int(accepts)],
+        [values["discussion_changed_at"], values["updated_at"], values["site_at"], values["published_at"]],
     )
 
 
@@ -263,14 +271,12 @@ def shareable(request, response):
         response.status_code == 200
         and not response.streaming
         and not response.cookies  # a CSRF token or a session was handed out
-        and not request.user.is_authenticated
+        and not getattr(request, "user", AnonymousUser).is_authenticated
     )
 
 
 class PublicPages:
-    """See the module docstring. Place it before SessionMiddleware, so that it sees the
-    response after the session, CSRF and messages middleware have added their cookies and
-    Vary, and so that answers from versions skip them."""
+    """See the module docstring. Place it first in MIDDLEWARE."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -278,7 +284,8 @@ class PublicPages:
 
     def __call__(self, request):
         page, kwargs = self.public_page(request)
-        if page is None or personal(request) or request.method not in ("GET", "HEAD"):
+        if (page is None or personal(request) or request.method not in ("GET", "HEAD")
+                or (settings.SECURE_SSL_REDIRECT and not request.is_secure())):
             response = self.get_response(request)
             if personal(request):
                 private_cache_control(response)

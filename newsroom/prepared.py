@@ -10,7 +10,7 @@ datetimes on SQLite too), and on each call swaps the real values in and runs the
 
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 SENTINELS = {
     str: "prepared-query-sentinel",
@@ -58,11 +58,32 @@ class PreparedQuery:
         for name, value in values.items():
             for place in places[name]:
                 params[place] = adapted(value)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        row = checked_by_use(sql, params)
         if row is None:
             return None
         if converters:
             row = next(compiler.apply_converters([row], converters))
         return dict(zip(names, row))
+
+
+def fetch_one(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def checked_by_use(sql, params):
+    """The first row of the query. Used first in a request on a kept connection, the query is
+    its own health check: Django's (CONN_HEALTH_CHECKS) sends a SELECT 1 first, a round trip
+    as long as the query's, on every request. If the kept connection turns out to be dead
+    (PostgreSQL restarted), it is closed and the query sent again on a new one, as the check
+    would have done; a database that is really away raises, as it would have."""
+    if (not connection.health_check_enabled or connection.health_check_done
+            or connection.connection is None or connection.in_atomic_block):
+        return fetch_one(sql, params)
+    connection.health_check_done = True
+    try:
+        return fetch_one(sql, params)
+    except (OperationalError, InterfaceError):
+        connection.close()
+    return fetch_one(sql, params)

@@ -51,8 +51,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that every response carries the policy, answers made by the middleware below
-    # (400, 429, 503 pages) included.
+    # Public pages: 304s from versions, the anonymous page cache, Cache-Control; other pages
+    # get ETags hashed from their body. First, so that an anonymous reader's 304 or cached
+    # page is answered before any other middleware runs (a cached page keeps the headers the
+    # middleware below gave it when it was rendered: the policy, the security headers), and
+    # so that it sees the session, CSRF and messages middleware's cookies and Vary.
+    "newsroom.pagecache.PublicPages",
+    # Next, so that every other response carries the policy, answers made by the middleware
+    # below (400, 429, 503 pages) included.
     "csp.middleware.CSPMiddleware",
     # A database outage anywhere below answers a static 503, not a 500.
     "newsroom.outage.DatabaseUnavailable",
@@ -60,10 +66,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.RefuseNulInAddress",
-    # Public pages: 304s from versions, the anonymous page cache, Cache-Control; other pages
-    # get ETags hashed from their body. Before the session, CSRF and messages middleware, so
-    # it sees their cookies and Vary, and answers from versions skip them.
-    "newsroom.pagecache.PublicPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

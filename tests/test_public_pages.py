@@ -89,6 +89,30 @@ def test_the_second_anonymous_reader_gets_the_cached_page(article, thread):
     assert 'aria-current="true">Newest' in text(newest)
 
 
+def test_a_cached_page_carries_the_policy_and_security_headers_of_the_rendered_one(article, thread):
+    # The page cache answers before the policy and security middleware run: what they gave
+    # the rendered page must come back with every copy of it.
+    for url in (article.get_absolute_url(), f"/comments/{thread[0].pk}/", "/"):
+        rendered = get(Client(), url)
+        cached = get(Client(), url)
+        assert cached.queries == 1, url
+        for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                       "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+            assert cached[header] == rendered[header], (url, header)
+        assert "default-src 'self'" in cached["Content-Security-Policy"]
+
+
+def test_a_reader_sent_to_https_is_sent_there_before_any_cached_page_or_304(article, thread, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    url = article.get_absolute_url()
+    Client().get(url, secure=True)
+    cached = Client().get(url, secure=True)
+    assert cached.status_code == 200
+    for headers in ({}, {"if-none-match": cached["ETag"]}):
+        response = Client().get(url, headers=headers)
+        assert response.status_code == 301 and response["Location"].startswith("https://"), headers
+
+
 def test_front_page_and_comment_page_are_cached_too(article, thread):
     for url in ("/", f"/comments/{thread[0].pk}/"):
         get(Client(), url)
