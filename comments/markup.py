@@ -95,12 +95,13 @@ class Markup:
         return self.html
 
 
-def comments(nodes, *, accepts_comments, prefix=None):
+def comments(nodes, *, accepts_comments, prefix=None, clock=None):
     """The <li> of each shown comment (in tree order, with `depth` and `cut_off` set by
     comments.thread.shown), replies nested in an <ol> under the comment they answer: one flat
-    loop, no recursion."""
+    loop, no recursion. A page of many threads passes one Clock for all of them: making one
+    costs more than writing a short thread."""
     prefix = escape(prefix or comment_url_prefix())
-    clock = Clock()
+    clock = clock or Clock()
     parts, slots = [], []
     length = 0
     previous = None
@@ -139,10 +140,10 @@ def comments(nodes, *, accepts_comments, prefix=None):
     return Markup("".join(parts), tuple(slots))
 
 
-def thread(nodes, *, accepts_comments, prefix=None):
+def thread(nodes, *, accepts_comments, prefix=None, clock=None):
     """One thread of the article's discussion (its <li class="thread">), with a toggle that
     hides its replies when it has any."""
-    inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix)
+    inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix, clock=clock)
     replies = sum(1 for node in nodes[1:] if node.is_visible)
     if not replies:
         head, tail = '<li class="thread"><ol>', "</ol></li>\n"

@@ -23,6 +23,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value, W
 from django.db.models.functions import Coalesce, NullIf
 
 from comments.models import Comment, Recommendation
+from newsroom.prepared import INTS, PreparedQuery
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -129,6 +130,15 @@ class Page:
     roots: list
 
 
+# One page of threads: (root id, tree id, thread version, threads taking a place in all).
+ROOTS = PreparedQuery(
+    lambda article, sort, start, per_page: Comment.objects.roots().filter(article_id=article)
+    .taking_a_place().order_by(*SORTS[sort]).annotate(threads=Window(Count("id")))
+    .values_list("id", "tree_id", "thread_version", "threads")[start:start + per_page],
+    shape=("sort", "start", "per_page"), article=int,
+)
+
+
 def page_of_threads(article, *, sort=DEFAULT_SORT, page_number=1):
     """The threads on one page of an article's discussion, in one query that also counts all
     the threads taking a place (a window over the rows before the page is cut out of them);
@@ -138,12 +148,11 @@ def page_of_threads(article, *, sort=DEFAULT_SORT, page_number=1):
     paginator = Paginator([], settings.COMMENTS_PER_PAGE)
     paginator.count, rows = 0, []
     if article.comment_count:
-        roots = Comment.objects.roots().filter(article=article).taking_a_place()
         number = wanted_page(page_number)
         start = (number - 1) * paginator.per_page
-        rows = list(roots.order_by(*SORTS[sort]).annotate(threads=Window(Count("id")))
-                    .values_list("id", "tree_id", "thread_version", "threads")[start:start + paginator.per_page])
-        paginator.count = rows[0][3] if rows else roots.count()
+        rows = ROOTS.rows(article=article.pk, sort=sort, start=start, per_page=paginator.per_page)
+        paginator.count = (rows[0][3] if rows else
+                           Comment.objects.roots().filter(article=article).taking_a_place().count())
         if not rows and paginator.count:  # past the end: the last page, as Paginator.get_page
             return page_of_threads(article, sort=sort, page_number=paginator.num_pages)
     page = paginator.page(wanted_page(page_number) if rows else 1)
@@ -163,12 +172,23 @@ def wanted_page(number):
     return min(max(1, number), 1_000_000)
 
 
+THREADS = PreparedQuery(
+    lambda article, tree_ids, max_depth: Comment.objects
+    .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
+    .order_by("tree_id", "lft").values_list(*NODE_COLUMNS),
+    shape=("max_depth",), article=int, tree_ids=INTS,
+)
+
+
 def read_threads(article, tree_ids):
-    """The shown comments of these threads (one query), as {tree id: [Node, ...]}."""
+    """The shown comments of these threads (one query, as read_nodes reads them), as
+    {tree id: [Node, ...]}."""
     threads = {tree_id: [] for tree_id in tree_ids}
     if tree_ids:
-        for node in read_nodes(article=article, tree_id__in=tree_ids,
-                               level__lte=settings.COMMENTS_MAX_DEPTH):
+        rows = THREADS.rows(article=article.pk, tree_ids=tree_ids,
+                            max_depth=settings.COMMENTS_MAX_DEPTH, converted=False)
+        for values in rows:
+            node = Node(*values)
             threads[node.tree_id].append(node)
     return {tree_id: shown(nodes, top_level=0, max_depth=settings.COMMENTS_MAX_DEPTH)
             for tree_id, nodes in threads.items()}

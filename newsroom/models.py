@@ -264,6 +264,10 @@ class Article(models.Model):
     def author_list(self):
         return list(self.authors.all())
 
+    @cached_property
+    def tag_list(self):
+        return list(self.tags.all())
+
     def get_absolute_url(self):
         if not self.is_public:
             return reverse("article_preview", args=[self.pk])

@@ -1,5 +1,6 @@
 """Queries compiled to SQL once per process, then only sent: for the few reads on the hot
-path of every public page (newsroom/pagecache.py's validators).
+path of public pages (newsroom/pagecache.py's validators, the article page's article and
+its threads).
 
 Building and compiling a queryset costs about 0.8 ms on this machine, 25 times the query
 itself (~0.03 ms), and a 304 or a cached page costs little else. A PreparedQuery builds its
@@ -8,9 +9,11 @@ of the sentinels among the parameters and the ORM's converters (so dates come ba
 datetimes on SQLite too), and on each call swaps the real values in and runs the SQL.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import InterfaceError, OperationalError, connection
+from django.db.models.query import get_related_populators
 
 SENTINELS = {
     str: "prepared-query-sentinel",
@@ -26,44 +29,114 @@ def adapted(value):
     return value
 
 
+SHAPES_KEPT = 64  # compiled shapes (e.g. sort and offset) kept per query; then begin again
+INTS = "ints"  # the kind of a list of ints (for `__in`): its length is part of the shape
+
+
+def sentinel(kind, length):
+    """The sentinel for a value of this kind: one, or a list of distinct ones for INTS."""
+    if kind == INTS:
+        return [SENTINELS[int] - 1_000_000 - number for number in range(length)]
+    return SENTINELS[kind]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    params: list
+    places: dict  # {value's name: [[positions among params], one list per item of the value]}
+    names: list  # of the values() columns
+    compiler: object
+    converters: dict
+
+
 class PreparedQuery:
-    def __init__(self, build, **kinds):
-        """build(**values) returns the queryset (with .values(), sliced to one row); kinds
-        names each value's type (str, int or datetime)."""
-        self.build, self.kinds = build, kinds
+    def __init__(self, build, *, shape=(), **kinds):
+        """build(**values) returns the queryset; kinds names each value's type (str, int,
+        datetime, or INTS for a list of ints). Values named in `shape` change the SQL itself
+        (an order, an OFFSET): the query is compiled once for each shape met (and each length
+        of an INTS list), and they are passed to build as they are."""
+        self.build, self.kinds, self.shape = build, kinds, shape
         self._compiled = {}
 
-    def compile(self):
-        queryset = self.build(**{name: SENTINELS[kind] for name, kind in self.kinds.items()})
+    def compile(self, shape, lengths):
+        values = {name: sentinel(kind, lengths.get(name)) for name, kind in self.kinds.items()}
+        queryset = self.build(**values, **shape)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         places = {}
-        for name, kind in self.kinds.items():
-            places[name] = [i for i, param in enumerate(params) if param == adapted(SENTINELS[kind])]
-            if not places[name]:
+        for name, value in values.items():
+            items = value if self.kinds[name] == INTS else [value]
+            places[name] = [[i for i, param in enumerate(params) if param == adapted(item)] for item in items]
+            if not all(places[name]):
                 raise ValueError(f"{name} is not a parameter of the prepared query")
         query = queryset.query
         # Django 5.2 selects values() in the order they were named (Query.selected).
         names = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
         converters = compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]])
-        return sql, list(params), places, names, compiler, converters
+        return Compiled(sql, list(params), places, names, compiler, converters)
+
+    def compiled(self, values):
+        shape = {name: values.pop(name) for name in self.shape}
+        lengths = {name: len(values[name]) for name, kind in self.kinds.items() if kind == INTS}
+        key = (connection.alias, *shape.values(), *lengths.values())
+        found = self._compiled.get(key)
+        if found is None:
+            if len(self._compiled) >= SHAPES_KEPT:
+                self._compiled.clear()
+            found = self._compiled[key] = self.compile(shape, lengths)
+        params = list(found.params)
+        for name, value in values.items():
+            for item, places in zip(value if name in lengths else [value], found.places[name]):
+                item = adapted(item)
+                for place in places:
+                    params[place] = item
+        return found, params
 
     def first(self, **values):
         """The first row as a dict, or None."""
-        key = connection.alias
-        if key not in self._compiled:
-            self._compiled[key] = self.compile()
-        sql, params, places, names, compiler, converters = self._compiled[key]
-        params = list(params)
-        for name, value in values.items():
-            for place in places[name]:
-                params[place] = adapted(value)
-        row = checked_by_use(sql, params)
+        compiled, params = self.compiled(values)
+        row = checked_by_use(compiled.sql, params)
         if row is None:
             return None
-        if converters:
-            row = next(compiler.apply_converters([row], converters))
-        return dict(zip(names, row))
+        if compiled.converters:
+            row = next(compiled.compiler.apply_converters([row], compiled.converters))
+        return dict(zip(compiled.names, row))
+
+    def rows(self, converted=True, **values):
+        """Every row, as tuples of the values() columns; not `converted`, as the database
+        driver gives them (the ORM's converters cost more than anything else done with a
+        row: see comments/thread.py)."""
+        compiled, params = self.compiled(values)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if converted and compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return rows
+
+    def objects(self, **values):
+        """Every row as a model instance, as iterating the queryset would give them (with
+        what select_related() reads and annotations), for a queryset without values()."""
+        compiled, params = self.compiled(values)
+        compiler = compiled.compiler
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        klass_info, select = compiler.klass_info, compiler.select
+        model, fields = klass_info["model"], klass_info["select_fields"]
+        first, last = fields[0], fields[-1] + 1
+        attnames = [column[0].target.attname for column in select[first:last]]
+        related = get_related_populators(klass_info, select, connection.alias)
+        objects = []
+        for row in compiler.results_iter([rows]):
+            instance = model.from_db(connection.alias, attnames, row[first:last])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, position in compiler.annotation_col_map.items():
+                setattr(instance, name, row[position])
+            objects.append(instance)
+        return objects
 
 
 def fetch_one(sql, params):

@@ -1,16 +1,17 @@
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.db.models import F, Subquery, Window, prefetch_related_objects
+from django.db.models import F, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.generic import (
@@ -24,6 +25,8 @@ from django.views.generic import (
 from comments import discussion, rules, thread
 from comments.forms import CommentForm
 from newsroom.models import Article, Author, Section, SiteVersion, Tag
+from newsroom.pagecache import personal
+from newsroom.prepared import PreparedQuery
 from newsroom.release import RELEASE
 from newsroom.search import search_articles
 
@@ -118,28 +121,43 @@ class DayArchive(ArticleDateMixin, DayArchiveView):
     template_name = "newsroom/archive.html"
 
 
+# The article page's article, by its slug (unique): published, with its section and the site
+# version, compiled once per process (newsroom/prepared.py).
+PAGE_ARTICLE = PreparedQuery(
+    lambda slug, now: Article.objects.published(now).for_listing().filter(slug=slug).order_by()
+    .annotate(site_version=Coalesce(Subquery(SiteVersion.objects.order_by("pk").values("number")[:1]), 0))[:1],
+    slug=str, now=datetime,
+)
+ARTICLE_AUTHORS = PreparedQuery(lambda article: Author.objects.filter(articles=article), article=int)
+ARTICLE_TAGS = PreparedQuery(lambda article: Tag.objects.filter(articles=article), article=int)
+# Stands for the discussion in the shared frame of the article page (NUL never occurs in a page).
+DISCUSSION_PLACE = "\x00discussion\x00"
+
+
 class ArticleView(ArticleDateMixin, DateDetailView):
     """The article page. The article's own part (its meta tags and structured data, and the
     article itself with authors and tags) is the same for every reader until the article,
     its authors, tags or section change, all of which move the site version
     (newsroom/versions.py): it is kept in the cache under that version, read with the article
-    in the same query. So the page costs the article, the discussion and the frame around
-    them, not the authors, the tags and their rendering every time a comment changes it."""
+    in the same query. For anonymous readers the whole page around the discussion (the
+    frame: the site's header and navigation, the article, the footer) is the same too, and
+    is kept likewise. So the page costs the article, the discussion and, for signed-in
+    readers, the frame around them, not the authors, the tags and their rendering every time
+    a comment changes it."""
 
     template_name = "newsroom/article.html"
     context_object_name = "article"
     preview = False
     part_templates = ("newsroom/_article_head.html", "newsroom/_article.html")
 
-    def get_queryset(self):
-        site_version = SiteVersion.objects.order_by("pk").values("number")[:1]
-        return super().get_queryset().annotate(site_version=Coalesce(Subquery(site_version), 0))
-
     def get_object(self, queryset=None):
         """By its slug, which is unique; the date in the address must be the article's, as
         DateDetailView checks, but without its date-range lookups, which cost more to build
         than the query takes to run."""
-        article = get_object_or_404(queryset or self.get_queryset(), slug=self.kwargs["slug"])
+        found = PAGE_ARTICLE.objects(slug=self.kwargs["slug"], now=timezone.now())
+        if not found:
+            raise Http404("No article at this address.")
+        article = found[0]
         try:
             day = date(int(self.kwargs["year"]), int(self.kwargs["month"]), int(self.kwargs["day"]))
         except ValueError:  # 2021/02/31
@@ -149,40 +167,62 @@ class ArticleView(ArticleDateMixin, DateDetailView):
         return article
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(preview=self.preview, **kwargs)
-        context["article_head"], context["article_body"] = self.article_part()
-        context.update(self.discussion_context())
-        return context
+        return super().get_context_data(preview=self.preview, **kwargs)
 
-    def article_part(self):
-        """(the article's meta tags, the article): from the cache, or rendered and kept."""
+    def render_to_response(self, context, **response_kwargs):
+        section = self.discussion_section()
         request = self.request
-        # Absolute addresses in the part follow the address the page was asked for.
-        key = (f"article-part:{self.object.pk}:{self.object.site_version}:{RELEASE}:"
+        if self.preview or personal(request) or request.user.is_authenticated:
+            context["article_head"], context["article_body"] = self.article_part()
+            context["discussion_section"] = section
+            return super().render_to_response(context, **response_kwargs)
+        before, after = self.kept("article-frame", lambda: self.render_frame(context))
+        return HttpResponse(before + section + after)
+
+    def render_frame(self, context):
+        """The anonymous page around the discussion, as (before, after)."""
+        context["article_head"], context["article_body"] = self.article_part()
+        context["discussion_section"] = mark_safe(DISCUSSION_PLACE)
+        before, after = render_to_string(self.template_name, context, self.request).split(DISCUSSION_PLACE)
+        return before, after
+
+    def kept(self, kind, render):
+        """A piece of the page the same for every reader it is shown to until the site version
+        moves: from the cache, or rendered and kept."""
+        request = self.request
+        # Absolute addresses follow the address the page was asked for.
+        key = (f"{kind}:{self.object.pk}:{self.object.site_version}:{RELEASE}:"
                f"{request.scheme}://{request.get_host()}:{get_language()}:"
                f"{timezone.get_current_timezone_name()}")
         try:
-            part = cache.get(key)
+            piece = cache.get(key)
         except Exception:  # the cache being away costs a render, never the page
-            logger.warning("article part cache unavailable for reading", exc_info=True)
-            part = None
-        if part is None:
-            part = self.render_article_part()
+            logger.warning("%s cache unavailable for reading", kind, exc_info=True)
+            piece = None
+        if piece is None:
+            piece = render()
             try:
-                cache.set(key, part, ARTICLE_PART_SECONDS)
+                cache.set(key, piece, ARTICLE_PART_SECONDS)
             except Exception:
-                logger.warning("article part cache unavailable for writing", exc_info=True)
-        return part
+                logger.warning("%s cache unavailable for writing", kind, exc_info=True)
+        return piece
+
+    def article_part(self):
+        """(the article's meta tags, the article): from the cache, or rendered and kept."""
+        return self.kept("article-part", self.render_article_part)
 
     def render_article_part(self):
-        prefetch_related_objects([self.object], "authors", "tags")
+        article = self.object
+        article.author_list = ARTICLE_AUTHORS.objects(article=article.pk)
+        article.tag_list = ARTICLE_TAGS.objects(article=article.pk)
         context = {"article": self.object, "structured_data": self.structured_data(),
                    "preview": self.preview}
         return tuple(render_to_string(name, context, self.request) for name in self.part_templates)
 
-    def discussion_context(self):
+    def discussion_section(self):
         article, request = self.object, self.request
-        return {
+        context = {
+            "article": article,
             "discussion": discussion.article_discussion(
                 article, sort=request.GET.get("sort"), page_number=request.GET.get("page"),
                 user=request.user,
@@ -195,6 +235,7 @@ class ArticleView(ArticleDateMixin, DateDetailView):
             "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
             "sorts": thread.SORT_LABELS,
         }
+        return render_to_string("comments/_discussion.html", context, request)
 
     def structured_data(self):
         """schema.org NewsArticle, for search engines and link previews."""
@@ -208,7 +249,7 @@ class ArticleView(ArticleDateMixin, DateDetailView):
             "dateModified": article.updated_at,
             "mainEntityOfPage": absolute(article.get_absolute_url()),
             "articleSection": article.section.name,
-            "keywords": [tag.name for tag in article.tags.all()],
+            "keywords": [tag.name for tag in article.tag_list],
             "author": [
                 {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
                 for author in article.author_list
@@ -232,8 +273,8 @@ class ArticlePreview(ArticleView):
     def article_part(self):
         return self.render_article_part()  # drafts change without a version: never kept
 
-    def discussion_context(self):
-        return {}  # unpublished articles have no discussion yet
+    def discussion_section(self):
+        return ""  # unpublished articles have no discussion yet
 
 
 class SearchView(PublishedArticles, ListView):

@@ -1,7 +1,8 @@
 """The article's own part of its page (meta tags, structured data, the article with its
-authors and tags) is kept in the cache under the site version (newsroom/views.py): every
-change to the article, its authors, tags or section is on the very next page, and a page
-whose part is kept reads neither authors nor tags."""
+authors and tags), and for anonymous readers the whole page around the discussion, are kept
+in the cache under the site version (newsroom/views.py): every change to the article, its
+authors, tags or section is on the very next page, and a page whose part is kept reads
+neither authors nor tags (nor, for anonymous readers, the sections)."""
 
 import pytest
 
@@ -61,9 +62,10 @@ def test_a_kept_part_reads_no_authors_or_tags(client, article, django_assert_num
     page(client, article)
     make_comment(article, body="Another comment")  # the discussion changes, the article not
     # The page's versions (newsroom/pagecache.py: the discussion moved, so the whole page is
-    # not in the cache), the article (with the site version), the sections, this page's
-    # threads (and how many take a place), the changed thread's comments.
-    with django_assert_num_queries(5):
+    # not in the cache), the article (with the site version), this page's threads (and how
+    # many take a place), the changed thread's comments. Not the sections of the navigation:
+    # the anonymous page around the discussion is kept too.
+    with django_assert_num_queries(4):
         html = page(client, article)
     assert "Another comment" in html and "Ada Writer" in html and "Transport" in html
 

@@ -272,3 +272,28 @@ def test_the_site_recovers_by_itself_when_postgresql_returns(tmp_path):
     finally:
         site.stop()
         relay.cut()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_public_page_is_answered_when_its_kept_connection_was_dropped(client):
+    """The validator's query checks a kept connection as it goes (newsroom/prepared.py),
+    instead of Django's SELECT 1 before it: a connection PostgreSQL dropped meanwhile (a
+    restart, an idle timeout) costs a new connection, never a 503 to the reader."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite has no connection to drop")
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    assert client.get(url).status_code == 200  # a connection is now open and kept
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [backend] = cursor.fetchone()
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+    finally:
+        other.close()
+    # A new request (Django marks a kept connection as not yet checked at each request start).
+    connection.health_check_done = False
+    for response in (client.get(url), client.get(url, {"sort": "newest"})):
+        assert response.status_code == 200 and article.headline in response.content.decode()

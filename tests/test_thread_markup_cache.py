@@ -86,12 +86,13 @@ def test_a_page_of_cached_threads_reads_no_comments_and_a_change_reads_its_threa
     settings.PAGE_CACHE_SECONDS = 0  # every request renders: no whole page is kept
     root, reply, other = threads
     page(client, article)
-    # The page's versions (newsroom/pagecache.py), the article (its own part is kept too),
-    # the sections, this page's threads (and how many take a place): no comment is read.
-    with django_assert_num_queries(4):
+    # The page's versions (newsroom/pagecache.py), the article (the page around the
+    # discussion is kept too), this page's threads (and how many take a place): no comment
+    # is read.
+    with django_assert_num_queries(3):
         page(client, article)
     make_comment(parent=reply, body="A new reply")
-    with django_assert_num_queries(5) as queries:
+    with django_assert_num_queries(4) as queries:
         html = page(client, article)
     assert "A new reply" in html and "Second thread" in html
     [comments_read] = [query["sql"] for query in queries.captured_queries
