@@ -58,12 +58,14 @@ def month_names(language):
 
 
 class Clock:
-    """Formats times for one piece of markup: the zone and month names are looked up once."""
+    """Formats times for one piece of markup: the zone and month names are looked up once,
+    and each day's part of the text is written once (a thread's comments share few days)."""
 
     def __init__(self):
         zone = timezone.get_current_timezone()
         self.zone = None if timezone.get_current_timezone_name() == "UTC" else zone
         self.months = month_names(translation.get_language())
+        self.days = {}
 
     def time(self, moment):
         """<time datetime="2021-06-01T14:05Z">1 Jun 2021, 14:05</time>: the machine time to
@@ -72,8 +74,14 @@ class Clock:
         database are in UTC already: no conversion is paid for them on a UTC site."""
         utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
         local = utc if self.zone is None else utc.astimezone(self.zone)
-        return (f'<time datetime="{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:'
-                f'{utc.minute:02d}Z">{local.day} {self.months[local.month]} {local.year}, '
+        days = (utc.toordinal(), local.toordinal())
+        day = self.days.get(days)
+        if day is None:
+            day = self.days[days] = (
+                f'<time datetime="{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T',
+                f'{local.day} {self.months[local.month]} {local.year}, ',
+            )
+        return (f'{day[0]}{utc.hour:02d}:{utc.minute:02d}Z">{day[1]}'
                 f'{local.hour:02d}:{local.minute:02d}</time>')
 
 
