@@ -203,8 +203,10 @@ def forget_author(user, *, withdraw, finish=None):
     chose `withdraw`, are withdrawn as delete_comment() withdraws one (deleted, or withdrawn
     under a moderator's removal, logged either way; replies by others keep their place under
     the placeholder) and lose their words and earlier versions. Left in place instead, they
-    keep their words and show the name of the deleted account (the caller's `finish`); those
-    the person had deleted or withdrawn before lose their words either way.
+    keep their words and show the name of the deleted account (the caller's `finish`, which
+    renames the account without moving any version; the versions of the discussions that
+    show the new name move afterwards, under their threads' locks); those the person had
+    deleted or withdrawn before lose their words either way.
 
     Set-based, as bulk decisions are (comments/moderation.py): the person's threads are taken
     THREADS_PER_TRANSACTION at a time, their locks ascending, then the rows, then the counts
@@ -222,7 +224,10 @@ def forget_author(user, *, withdraw, finish=None):
             if last:
                 if finish is not None:
                     finish()
-                return
+                break
+    if not withdraw and finish is not None:
+        # The comments left in place show the account's new name from now on.
+        versions.name_shown_changed(user, THREADS_PER_TRANSACTION)
 
 
 def words_to_erase(withdraw):

@@ -73,6 +73,25 @@ def threads_changed(tree_ids):
     )
 
 
+def name_shown_changed(user, threads_per_transaction):
+    """After a person's shown name changed (their account was deleted and renamed): move the
+    versions of every discussion and thread they wrote in, a group of threads at a time, each
+    under the group's locks, so the moves keep the lock order (comments/tree.py: thread locks,
+    then the articles, then the threads' roots) and never deadlock with a reply, which
+    renumbers its thread's root before it moves its article. Call it after the name has been
+    committed, so a page rendered under a new version can only show the new name."""
+    from comments import tree
+
+    pairs = sorted(set(Comment.objects.filter(author=user).values_list("tree_id", "article_id")))
+    trees = sorted({tree_id for tree_id, _ in pairs})
+    for start in range(0, len(trees), threads_per_transaction):
+        group = trees[start:start + threads_per_transaction]
+        chosen = set(group)
+        with tree.locked_threads(group):
+            articles_changed(sorted({article for tree_id, article in pairs if tree_id in chosen}))
+            threads_changed(group)
+
+
 def written_by(user):
     """(article ids, tree ids) of the discussions and threads that show the person's name."""
     pairs = set(Comment.objects.filter(author=user).values_list("article_id", "tree_id"))

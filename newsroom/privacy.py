@@ -201,15 +201,18 @@ def erase(user):
     Flag.objects.filter(user=user).exclude(note="").update(note="")
     Commenter.objects.filter(user=user).delete()
     erase_notification_settings(user)
-    user.username = f"[deleted {user.pk}]"  # brackets: no sign-up can take it
-    user.display_name = DELETED_NAME
-    user.email = user.first_name = user.last_name = ""
     user.set_unusable_password()  # and every session of it ends: its hash changes
-    user.is_active = False
-    user.last_login = user.replies_seen_at = None
-    # A save (not an UPDATE): the name shown beside its comments changes, and the renaming
-    # signals (comments/versions.py) move the versions of every discussion it wrote in.
-    user.save()
+    erased = {
+        "username": f"[deleted {user.pk}]",  # brackets: no sign-up can take it
+        "display_name": DELETED_NAME, "email": "", "first_name": "", "last_name": "",
+        "password": user.password, "is_active": False, "last_login": None, "replies_seen_at": None,
+    }
+    # An UPDATE, not a save: the renaming signals would move the versions of every discussion
+    # it wrote in here, outside those threads' locks; comments.actions.forget_author moves
+    # them once this has committed, under the locks.
+    User.objects.filter(pk=user.pk).update(**erased)
+    for name, value in erased.items():
+        setattr(user, name, value)
     user.groups.clear()
     user.user_permissions.clear()
 

@@ -2,6 +2,10 @@
 the public counts are right afterwards (comments.checks, the tree checker)."""
 
 import json
+import random
+import threading
+import time
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -11,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from comments import actions, checks, moderation
+from comments.errors import CommentError
 from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog, Recommendation
 from newsroom import privacy
 from newsroom.models import Article, User
@@ -261,3 +266,70 @@ def test_check_names_passes_over_deleted_accounts(client, rita):
     out = StringIO()
     call_command("check_names", stdout=out)
     assert "Every stored name passes the rules." in out.getvalue()
+
+
+# Racing other writers (PostgreSQL: SQLite runs one writer at a time) ---------------------------
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("choice", [privacy.KEEP, privacy.WITHDRAW])
+def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_and_log_right(choice, settings, monkeypatch):
+    from tests.test_concurrency import run_workers
+    from tests.test_mixed_races import reply_and_note_when, replies_under_hidden_parents, stale_log_entries
+
+    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
+    monkeypatch.setattr(moderation, "THREADS_PER_TRANSACTION", 3)  # several transactions
+    article = ArticleFactory()
+    person, others, mod = UserFactory(display_name="Rita Rivers"), [UserFactory() for _ in range(4)], moderator()
+    comments = []
+    for number in range(8):
+        root = actions.post_comment(article=article, author=person if number % 2 else others[0],
+                                    body=f"Thread {number}.", ip_address="192.0.2.1")
+        middle = actions.post_comment(article=article, parent=root, body=f"Middle {number}.",
+                                      author=others[1] if number % 2 else person, ip_address="192.0.2.2")
+        comments += [root, middle]
+    shared = threading.Lock()
+    accepted, outcomes = [], Counter()
+
+    def work(number):
+        rng = random.Random(number)
+        if number == 0:
+            time.sleep(0.05)
+            privacy.delete_account(person, withdraw=choice == privacy.WITHDRAW)
+            outcomes["deleted"] += 1
+            return
+        for step in range(25):
+            with shared:
+                target = rng.choice(comments)
+            roll = rng.random()
+            try:
+                if roll < 0.6:
+                    reply = reply_and_note_when(target, rng.choice(others), f"W{number} s{step}.", accepted)
+                    with shared:
+                        comments.append(reply)
+                    outcomes["replied"] += 1
+                elif roll < 0.75:
+                    moderation.decide(target, "remove", mod, reason="abuse")
+                elif roll < 0.85:
+                    actions.recommend(target, rng.choice(others))
+                else:
+                    with shared:
+                        chosen = rng.sample(comments, 3)
+                    moderation.decide_many(chosen, rng.choice(["remove", "restore"]), mod, reason="abuse")
+            except CommentError as refusal:  # a lost race, answered as the site answers it
+                outcomes[f"refused {type(refusal).__name__}"] += 1
+
+    run_workers(5, work)
+    assert outcomes["deleted"] == 1 and outcomes["replied"]
+    theirs = Comment.objects.filter(author=person)
+    assert not theirs.filter(ip_address__isnull=False).exists()
+    if choice == privacy.WITHDRAW:
+        assert not theirs.exclude(body="").exists() and not theirs.filter(status=S.PUBLISHED).exists()
+    else:  # what the public sees of the threads moved after the name changed
+        page = Client().get(article.get_absolute_url()).content.decode()
+        assert "Rita Rivers" not in page
+        assert f"<b><bdi>{DELETED_NAME}</bdi></b>" in page
+    assert replies_under_hidden_parents(accepted) == []
+    assert stale_log_entries() == []
+    assert_trees_and_counts_are_right()
