@@ -15,6 +15,7 @@ from comments import ratelimit, rules, tree, triage, versions
 from comments.errors import CommentError, DiscussionClosed, NoSuchComment, NotAllowed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
 from newsroom.text import render_comment, strip_nul
+from notifications import queue as notifications
 
 # The same text sent twice within this time (a double click, a resubmitted form) is one comment.
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -25,11 +26,14 @@ MODERATORS_STATUSES = frozenset({Comment.Status.REMOVED, Comment.Status.SPAM})
 
 def set_status(comment, status):
     """Change a comment's status and keep the article's public count and the discussion's
-    versions in step."""
+    versions in step; a comment coming into view (approved, restored) is notified about once
+    the change commits."""
     was_visible = comment.is_visible
     comment.status = status
     comment.save(update_fields=["status"])
     versions.discussion_changed(comment, count=int(comment.is_visible) - int(was_visible))
+    if comment.is_visible and not was_visible:
+        notifications.comments_shown([comment.pk])
 
 
 def log(comment, action, moderator=None, *, reason="", note="", status_before=""):
@@ -103,6 +107,8 @@ def save_new(comment):
         Comment.objects.insert_node(comment, comment.parent, refresh_target=False)
     comment.save()
     versions.discussion_changed(comment, count=int(comment.is_visible))
+    if comment.is_visible:  # a held one is notified about when it is approved (set_status)
+        notifications.comments_shown([comment.pk])
     return comment
 
 

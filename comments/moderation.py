@@ -19,6 +19,7 @@ from comments.actions import log
 from comments.errors import CommentError, NoSuchComment
 from comments.models import Comment, Flag, ModerationLog
 from newsroom.text import strip_nul
+from notifications import queue as notifications
 
 S = Comment.Status
 Action = ModerationLog.Action
@@ -166,6 +167,10 @@ def decide_in_threads(chosen, threads, decision, moderator, reason, note):
             versions.comments_added(dict(sorted(counts.items())))
             for batch in batches(sorted({tree_id for _, _, tree_id, _, _ in changed})):
                 versions.threads_changed(batch)
+            # Comments coming into view are notified about once this transaction commits.
+            notifications.comments_shown(
+                [pk for pk, _, _, before, after in changed if after == S.PUBLISHED and before != S.PUBLISHED]
+            )
     return len(changes), len(rows) - len(changes)
 
 

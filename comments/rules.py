@@ -9,6 +9,8 @@ have waited):
 4. Staff and trusted people skip the rest.
 5. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
    fewer than COMMENTS_NEW_ACCOUNT_HOLD published comments all make the comment wait.
+6. A new account that has not confirmed its email address yet waits too, or, with
+   COMMENTS_UNCONFIRMED_EMAIL=refuse, cannot post until it has (notifications/confirmation.py).
 """
 
 from django.conf import settings
@@ -18,6 +20,11 @@ from django.utils.dateformat import format as format_date
 from comments import words
 from comments.errors import CommentError, DiscussionClosed
 from comments.models import Comment, Commenter
+from notifications import confirmation
+
+
+UNCONFIRMED_REFUSED = ("Please confirm your email address first: open the link we mailed you, or ask "
+                       "for a new one on your notification settings page.")
 
 
 def standing(user):
@@ -40,6 +47,8 @@ def refusal(author, person=None):
     if person and person.is_suspended:
         until = format_date(timezone.localtime(person.suspended_until), "j F Y, H:i")
         return f"Your account is suspended from commenting until {until}."
+    if settings.COMMENTS_UNCONFIRMED_EMAIL == "refuse" and not author.is_staff and confirmation.awaiting(author):
+        return UNCONFIRMED_REFUSED
     return ""
 
 
@@ -82,4 +91,6 @@ def status_for(article, author, body, person=None):
     first = settings.COMMENTS_NEW_ACCOUNT_HOLD
     if first and Comment.objects.filter(author=author, status=Comment.Status.PUBLISHED).count() < first:
         return Comment.Status.PENDING, f"New account: its first {first} comments wait for approval."
+    if confirmation.awaiting(author):
+        return Comment.Status.PENDING, confirmation.HOLD_REASON
     return Comment.Status.PUBLISHED, ""

@@ -14,6 +14,12 @@ from comments.moderation import can_moderate
 from newsroom.models import Article
 
 
+def shown_to_everyone(comments):
+    """Of these comments, those the public reads: published, on a published article. Mail
+    (notifications/) goes out about these only."""
+    return comments.visible().filter(article__in=Article.objects.published())
+
+
 def may_see(comment, user):
     return comment.is_visible or comment.is_author(user) or can_moderate(user)
 

@@ -25,10 +25,12 @@ from django.views.generic import CreateView, UpdateView
 
 from newsroom import names
 from newsroom.models import User
+from notifications import confirmation
 
 USERNAME_HELP = "What you sign in with: letters, digits and @ . + - _ only, 150 at most."
 DISPLAY_NAME_HELP = "Shown beside what you write. Leave it empty to be shown by your username."
-EMAIL_HELP = "Used only to reset your password; never shown to other readers."
+EMAIL_HELP = ("For password resets and the notifications you choose; never shown to other "
+              "readers. A new address is confirmed by a link we mail to it.")
 
 
 EMAIL_TAKEN = ("Another account already uses this email address. If it is yours, sign in, "
@@ -148,8 +150,13 @@ class SignupView(auth_views.RedirectURLMixin, CreateView):
         user = form.save_refusing_races()
         if user is None:
             return self.form_invalid(form)
+        confirmation.start(user, new_account=True)
         login(self.request, user)
         messages.success(self.request, f"Welcome, {user.public_name}. You are signed in.")
+        messages.info(self.request, f"We sent a link to {user.email}: open it to confirm your address. "
+                                    + ("Until then you cannot post comments."
+                                       if settings.COMMENTS_UNCONFIRMED_EMAIL == "refuse" else
+                                       "Until then your comments wait for a moderator."))
         return HttpResponseRedirect(self.get_success_url())
 
     def get_context_data(self, **kwargs):
@@ -176,6 +183,10 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         if self.object is None:
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
+        if "email" in form.changed_data:  # notifications stop until the new one is confirmed
+            confirmation.start(self.object)
+            messages.info(self.request, f"We sent a link to {self.object.email}: open it to confirm "
+                                        "your new address.")
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "mptt",
     "csp",
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +146,20 @@ else:
         }
     }
 
+# Background work (notifications, confirmation mail) runs on Django's tasks API through the
+# django-tasks backport (notifications/tasks.py; `manage.py worker` runs the queue). The
+# database backend needs nothing else to start, on SQLite or PostgreSQL; with REDIS_URL,
+# TASKS_BACKEND=rq puts the queue in Redis instead (django-tasks-rq), for many workers.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "rq" and os.environ.get("REDIS_URL"):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"], "DEFAULT_TIMEOUT": 300}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # runs the jobs as Django tasks
+else:
+    TASKS_BACKEND = "database"
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -179,6 +196,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend"
 )
+# The file backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes
+# each message into this folder.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -259,6 +279,18 @@ COMMENTS_PROBE_RATE_LIMITS = [(30, 60), (300, 3600)]
 # moderator decides; a new account's comments wait until it has this many published ones.
 COMMENTS_FLAG_THRESHOLD = int(os.environ.get("COMMENTS_FLAG_THRESHOLD", "3"))
 COMMENTS_NEW_ACCOUNT_HOLD = int(os.environ.get("COMMENTS_NEW_ACCOUNT_HOLD", "0"))
+
+# Mail (notifications/): links in mail need the site's address, as readers reach it, since
+# the worker that writes them answers no request.
+SITE_URL = (os.environ.get("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# A confirmation link works this many days; a new one may be asked for this often.
+EMAIL_CONFIRMATION_DAYS = 3
+EMAIL_CONFIRMATION_RESEND_LIMITS = [(1, 60), (5, 86400)]
+# Until a new account confirms its address, its comments wait for a moderator ("hold"), or it
+# cannot post at all ("refuse").
+COMMENTS_UNCONFIRMED_EMAIL = "refuse" if os.environ.get("COMMENTS_UNCONFIRMED_EMAIL") == "refuse" else "hold"
+# A failed send is tried again after each of these waits (seconds), then marked failed.
+NOTIFICATION_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 
 LOGGING = {
     "version": 1,

@@ -50,6 +50,7 @@ urlpatterns = [
     path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("comments/", include("comments.urls")),
+    path("notifications/", include("notifications.urls")),
     path("accounts/login/", limit_posts("sign-in")(LoginView.as_view()), name="login"),
     path("accounts/signup/", limit_posts("sign-up")(accounts.SignupView.as_view()), name="signup"),
     path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),

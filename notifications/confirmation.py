@@ -1,0 +1,94 @@
+"""Confirming that an account's email address is its owner's.
+
+Sign-up and a change of address on the account page send a signed link that expires
+(notifications/tokens.py); opening it confirms the address it was sent to, if it is still the
+account's. Notifications go to confirmed addresses only. A new account's comments wait for a
+moderator until it has confirmed an address once, or, with COMMENTS_UNCONFIRMED_EMAIL=refuse,
+it cannot post until then (comments/rules.py asks `awaiting`).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from newsroom.models import User
+from newsroom.ratelimit import retry_after
+from notifications import tokens
+from notifications.models import NotificationSettings
+from notifications.queue import after_commit
+
+HOLD_REASON = "New account: its email address is not confirmed yet."
+
+
+def start(user, *, new_account=False):
+    """Send the account a link to confirm its current address (after the transaction that
+    set it commits). A new account waits for it before its comments are shown."""
+    NotificationSettings.objects.get_or_create(
+        user=user, defaults={"awaiting_first_confirmation": new_account},
+    )
+    if user.email:
+        after_commit("send_confirmation", user.pk, user.email)
+
+
+def resend(user):
+    """Send the link again; None, or the seconds to wait when asked too often."""
+    wait = retry_after({f"confirm-resend:user:{user.pk}": settings.EMAIL_CONFIRMATION_RESEND_LIMITS})
+    if not wait:
+        start(user)
+    return wait
+
+
+def awaiting(user):
+    """Whether this account has never confirmed an address since it signed up."""
+    return NotificationSettings.objects.filter(user=user, awaiting_first_confirmation=True).exists()
+
+
+def is_confirmed(user):
+    mail_settings = NotificationSettings.objects.filter(user=user).select_related("user").first()
+    return bool(mail_settings and mail_settings.email_confirmed)
+
+
+@dataclass
+class Outcome:
+    status: int
+    title: str
+    message: str
+    confirmed: bool = False
+
+
+INVALID = Outcome(400, "This link does not work",
+                  "The link is not one the site sent, or it was cut short when copied. Open it "
+                  "straight from the email, or ask for a new one on your notification settings page.")
+EXPIRED = Outcome(400, "This link has expired",
+                  f"Confirmation links work for {settings.EMAIL_CONFIRMATION_DAYS} days. Sign in and "
+                  "ask for a new one on your notification settings page.")
+REPLACED = Outcome(400, "This link is for an old address",
+                   "Your account uses another email address now. Confirm that one with the link "
+                   "sent to it, or ask for a new one on your notification settings page.")
+
+
+def confirm(token):
+    """Confirm the address a token names: the Outcome, for the page that says so. A forged,
+    expired or outdated token changes nothing; a used one changes nothing again."""
+    try:
+        user_id, email = tokens.read_confirmation(token)
+    except tokens.ExpiredToken:
+        return EXPIRED
+    except tokens.InvalidToken:
+        return INVALID
+    with transaction.atomic():
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            return INVALID
+        if user.email.lower() != email.lower():
+            return REPLACED
+        mail_settings, _ = NotificationSettings.objects.select_for_update().get_or_create(user=user)
+        if mail_settings.email_confirmed and not mail_settings.awaiting_first_confirmation:
+            return Outcome(200, "Your address is confirmed", f"{email} was already confirmed. "
+                           "Nothing needed doing.", confirmed=True)
+        mail_settings.confirmed_email = user.email
+        mail_settings.awaiting_first_confirmation = False
+        mail_settings.save(update_fields=["confirmed_email", "awaiting_first_confirmation"])
+    return Outcome(200, "Your address is confirmed",
+                   f"Thank you: {email} is confirmed. Notifications will come to it.", confirmed=True)

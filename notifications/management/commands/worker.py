@@ -1,0 +1,25 @@
+"""`manage.py worker`: the task queue's worker for the backend the settings chose.
+
+The database backend's is django-tasks-db's `db_worker`; with TASKS_BACKEND=rq it is
+django-rq's `rqworker` with its scheduler, which runs the tasks enqueued for later (retries,
+digests). Run as many as the mail needs; each takes one task at a time.
+"""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run a worker of the task queue (notifications and other mail) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", action="store_true",
+                            help="Run the tasks due now, then stop (instead of waiting for more).")
+
+    def handle(self, *, batch, verbosity, **options):
+        if settings.TASKS_BACKEND == "rq":
+            call_command("rqworker", "default", with_scheduler=True, burst=batch,
+                         job_class="django_tasks_rq.Job", verbosity=verbosity)
+        else:
+            call_command("db_worker", batch=batch, reload=False, verbosity=verbosity)
