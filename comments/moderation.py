@@ -96,7 +96,7 @@ BULK_LIMIT = 20_000
 THREADS_PER_TRANSACTION = 500
 
 
-def decide_many(comments, action, moderator, *, reason="", note=""):
+def decide_many(comments, action, moderator, *, reason="", note="", reviewed=True):
     """The same decision for many comments (the admin's bulk actions, "select all" included):
     (done, skipped). The same rules as decide(): only comments whose status the decision
     applies to change (the rest are skipped), the log records the status each one really had,
@@ -105,7 +105,8 @@ def decide_many(comments, action, moderator, *, reason="", note=""):
     decide_in_threads). Up to THREADS_PER_TRANSACTION threads it is one transaction; past
     that, if a group fails, the error says how many were decided before it.
 
-    `comments` is a queryset or a list of comments.
+    `comments` is a queryset or a list of comments. The site's own rules approving comments
+    they held (release_held) are not a moderator's review: reviewed=False leaves reviewed_at.
     """
     decision = DECISIONS.get(action)
     if decision is None:
@@ -122,7 +123,8 @@ def decide_many(comments, action, moderator, *, reason="", note=""):
     for start in range(0, len(threads), THREADS_PER_TRANSACTION):
         group = threads[start:start + THREADS_PER_TRANSACTION]
         try:
-            more_done, more_skipped = decide_in_threads(chosen, group, decision, moderator, reason, note)
+            more_done, more_skipped = decide_in_threads(chosen, group, decision, moderator, reason, note,
+                                                        reviewed)
         except OperationalError as error:  # a deadlock, a lock table full: the database's own
             raise CommentError(f"Stopped after {done:,} comments were {decision.past}: the rest "
                                f"were left as they were ({error}).") from error
@@ -130,7 +132,7 @@ def decide_many(comments, action, moderator, *, reason="", note=""):
     return done, skipped
 
 
-def decide_in_threads(chosen, threads, decision, moderator, reason, note):
+def decide_in_threads(chosen, threads, decision, moderator, reason, note, reviewed=True):
     """One transaction of a bulk decision: the chosen comments of these threads, under the
     threads' locks (ascending) and then their rows, as every writer takes them (tree.py).
     Then one status update (two when restoring comments their authors withdrew, which are
@@ -151,7 +153,8 @@ def decide_in_threads(chosen, threads, decision, moderator, reason, note):
             now = timezone.now()
             for status in {after for *_, after in changes}:
                 for batch in batches([pk for pk, *_, after in changes if after == status]):
-                    Comment.objects.filter(pk__in=batch).update(status=status, reviewed_at=now)
+                    Comment.objects.filter(pk__in=batch).update(
+                        status=status, **({"reviewed_at": now} if reviewed else {}))
             ModerationLog.objects.bulk_create([
                 ModerationLog(comment_id=pk, moderator=moderator, action=decision.action,
                               reason=reason, note=note, status_before=before,
@@ -172,6 +175,23 @@ def decide_in_threads(chosen, threads, decision, moderator, reason, note):
                 [pk for pk, _, _, before, after in changed if after == S.PUBLISHED and before != S.PUBLISHED]
             )
     return len(changes), len(rows) - len(changes)
+
+
+def release_held(author, why, note):
+    """Publish the comments of this author that are pending only because the site's rules
+    held them for `why` (the latest entry of their log is that hold, so nobody has decided
+    about them since), e.g. once a new account has confirmed its address. Logged as approved
+    with no moderator; not a review, so readers' flags can still hide them. Returns how many."""
+    held = Comment.objects.filter(author=author, status=S.PENDING)
+    chosen = [
+        comment for comment in held
+        if (latest := comment.moderation_log.order_by("-created_at", "-id").first()) is not None
+        and latest.action == Action.HOLD and latest.note == why
+    ]
+    if not chosen:
+        return 0
+    done, _ = decide_many(chosen, Action.APPROVE, None, note=note, reviewed=False)
+    return done
 
 
 def batches(ids):

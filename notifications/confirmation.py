@@ -90,5 +90,10 @@ def confirm(token):
         mail_settings.confirmed_email = user.email
         mail_settings.awaiting_first_confirmation = False
         mail_settings.save(update_fields=["confirmed_email", "awaiting_first_confirmation"])
+    # What waited only for this is shown now (under the threads' locks, as every decision).
+    from comments import moderation  # which imports the rules, which import this module
+
+    released = moderation.release_held(user, HOLD_REASON, "Its author confirmed their email address.")
+    shown = f" Your {released} waiting comment{'s are' if released != 1 else ' is'} now shown." if released else ""
     return Outcome(200, "Your address is confirmed",
-                   f"Thank you: {email} is confirmed. Notifications will come to it.", confirmed=True)
+                   f"Thank you: {email} is confirmed. Notifications will come to it.{shown}", confirmed=True)

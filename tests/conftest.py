@@ -38,6 +38,15 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tasks (mail) run as soon as they are enqueued, which is when the transaction commits,
+    in the process that enqueued them: mail lands in Django's test outbox. Tests of the task
+    queue itself choose the database or Redis backend and run the real workers
+    (tests/test_task_queue.py)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with empty caches: its database starts again from the same ids and
     versions, so a page kept by an earlier test could carry the same key."""

@@ -3,8 +3,9 @@ and carries in its headers, at most one per comment and person, only about what 
 sees, never to its own author or a banned account; failed sends tried again, then marked
 failed where staff see them; one-click unsubscribe without cookies.
 
-Tasks run on the immediate backend here, once the transaction commits (as on the worker);
-tests/test_task_queue.py runs them on the real workers."""
+Tasks run at once here, when the transaction commits (tests/conftest.py), except where a test
+chooses the database backend to see what is queued; tests/test_task_queue.py runs the real
+workers."""
 
 from datetime import timedelta
 
@@ -27,8 +28,7 @@ DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture(autouse=True)
-def immediate(settings):
-    settings.TASKS = IMMEDIATE
+def site_url(settings):
     settings.SITE_URL = "https://news.example.com"
     settings.NOTIFICATION_RETRY_DELAYS = [60, 300]
 

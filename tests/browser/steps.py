@@ -1,5 +1,9 @@
 """Things people do on the site, in the browser, that several browser tests need."""
 
+import re
+
+from django.core import mail
+
 PASSWORD = "plum-kettle-orbit-97"
 
 
@@ -10,3 +14,18 @@ def fill_sign_up_form(page, username, display_name):
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation:").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+
+
+def open_link_in_mail(page, to, pattern):
+    """Open the link matching `pattern` (a regular expression for its path) in the last mail
+    sent to `to`, as its reader would; returns the mail. Mail is sent by the tasks, which the
+    tests run at once (tests/conftest.py)."""
+    message = [message for message in mail.outbox if message.to == [to]][-1]
+    path = re.search(rf"https?://[^/\s]+({pattern})", message.body).group(1)
+    page.goto(path)
+    return message
+
+
+def confirm_address(page, username):
+    """Open the confirmation link mailed at sign-up."""
+    open_link_in_mail(page, f"{username}@example.com", r"/notifications/confirm/\S+/")

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.browser.steps import fill_sign_up_form
+from tests.browser.steps import confirm_address, fill_sign_up_form
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.browser
@@ -24,6 +24,8 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     page.locator("#comments").get_by_role("link", name="create an account").click()
     fill_sign_up_form(page, "rita", "Rita")
     page.wait_for_url(f"**{article.get_absolute_url()}#comments")
+    confirm_address(page, "rita")  # else a new account's comments wait for a moderator
+    page.goto(article.get_absolute_url())
     page.get_by_label("Your comment").fill("Does it have a cycle lane?")
     page.get_by_role("button", name="Post comment").click()
     mine = Comment.objects.get(body="Does it have a cycle lane?")
