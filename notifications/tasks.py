@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from comments.models import Comment, Commenter
+from comments.models import Comment
 from comments.visibility import shown_to_everyone
 from newsroom.models import User
 from notifications import mail
@@ -40,10 +40,11 @@ DIGEST_PERIODS = {
 
 def why_not_mail(user, mail_settings):
     """Why this person gets no mail now ("" if they may): an account closed or banned, or no
-    confirmed address."""
+    confirmed address. `user` comes with its commenter record (select_related)."""
     if not user.is_active:
         return "The account is inactive."
-    if Commenter.objects.filter(user=user, banned=True).exists():
+    commenter = getattr(user, "commenter", None)  # none: nothing was ever decided about them
+    if commenter is not None and commenter.banned:
         return "The account is banned."
     if mail_settings is None or not mail_settings.email_confirmed:
         return "The address is not confirmed."
@@ -154,7 +155,7 @@ def send_reply(notification_id):
     if not claim(Notification.objects.filter(pk=notification_id, kind=N.Kind.REPLY)):
         return  # sent, skipped or being sent already
     notification = Notification.objects.select_related(
-        "recipient__notification_settings", "comment__article", "comment__author",
+        "recipient__notification_settings", "recipient__commenter", "comment__article", "comment__author",
     ).get(pk=notification_id)
     user = notification.recipient
     mail_settings = getattr(user, "notification_settings", None)
@@ -185,7 +186,7 @@ def send_digest(user_id):
     ids = claim(due)
     if not ids:
         return
-    user = User.objects.select_related("notification_settings").get(pk=user_id)
+    user = User.objects.select_related("notification_settings", "commenter").get(pk=user_id)
     why_not = why_not_mail(user, getattr(user, "notification_settings", None))
     if why_not:
         settle(ids, N.State.SKIPPED, why_not)

@@ -351,3 +351,15 @@ def test_the_anonymous_article_page_has_the_same_follow_link_for_everyone(articl
     anonymous = client.get(article.get_absolute_url()).content.decode()
     assert f'href="/notifications/follow/{article.pk}/"' in anonymous
     assert "csrfmiddlewaretoken" not in anonymous
+
+
+def test_a_ban_before_the_mail_goes_skips_it(article, alice, bob, commit, settings):
+    settings.TASKS = DATABASE  # queued, not sent yet
+    first = make_comment(article, author=alice)
+    with commit():
+        answer = reply(first, bob)
+    tasks.comments_shown.call([answer.pk])
+    Commenter.objects.create(user=alice, banned=True)
+    tasks.send_reply.call(Notification.objects.get().pk)
+    assert Notification.objects.values_list("state", "last_error").get() == ("skipped", "The account is banned.")
+    assert mail.outbox == []

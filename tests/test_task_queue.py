@@ -9,6 +9,8 @@ same worker command runs in this process."""
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from email import message_from_string
 
 import pytest
@@ -16,10 +18,12 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import actions
 from newsroom import serving
+from notifications import tasks
 from notifications.models import Notification, NotificationSettings
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
@@ -82,6 +86,7 @@ def test_the_redis_worker_sends_what_posting_enqueued(settings, tmp_path):
     if not redis_url or in_memory():
         pytest.skip("needs REDIS_URL and a database another process can open (PostgreSQL)")
     import django_rq
+    from rq.registry import ScheduledJobRegistry
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.RQ_QUEUES = {"default": {"URL": redis_url}}
@@ -96,3 +101,11 @@ def test_the_redis_worker_sends_what_posting_enqueued(settings, tmp_path):
     assert to == "alice@example.com" and "> A reply the worker mails." in body
     assert Notification.objects.get().state == "sent"
     assert queue.count == 0
+
+    # Tasks for later (retries, digests) wait in RQ's scheduled registry for the worker's
+    # scheduler, which enqueues them once due.
+    tasks.later(tasks.send_confirmation, timezone.now() + timedelta(seconds=1), alice.pk, alice.email)
+    assert queue.count == 0 and len(ScheduledJobRegistry(queue=queue)) == 1
+    time.sleep(1.5)
+    sent = run_worker(tmp_path, TASKS_BACKEND="rq", REDIS_URL=redis_url)
+    assert [subject for _, subject, _ in sent][-1] == "Newsroom: confirm your email address"

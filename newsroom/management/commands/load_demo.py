@@ -17,6 +17,7 @@ from comments.permissions import moderators_group
 from newsroom.demo import articles as demo
 from newsroom.demo import seed
 from newsroom.models import Article, Author, Section, Tag, User
+from notifications.models import NotificationSettings
 
 SEED_SLUG = "jaysh-al-islam-may-withdraw-from-eastern-ghouta-to-eastern-qalamun"
 # The page has no standfirst of its own; this one summarises its first paragraph.
@@ -152,5 +153,7 @@ class Command(BaseCommand):
                 user.save()
                 if moderates:
                     user.groups.add(moderators_group())
+                # Confirmed, so replies to them show the mail the worker prints.
+                NotificationSettings.objects.create(user=user, confirmed_email=user.email)
             accounts[username] = user
         return accounts
