@@ -7,12 +7,19 @@ itself (~0.03 ms), and a 304 or a cached page costs little else. A PreparedQuery
 queryset once with sentinel values in place of the parameters, keeps the SQL, the positions
 of the sentinels among the parameters and the ORM's converters (so dates come back as aware
 datetimes on SQLite too), and on each call swaps the real values in and runs the SQL.
+
+Nothing is prepared in the database (no SQL PREPARE, no protocol-level prepared statement):
+the SQL is kept in Python and sent as an ordinary query, so a transaction-mode pooler
+(pgbouncer), which hands each transaction to any server connection, is no obstacle. Each
+query goes where the ORM would send its queryset's reads (the database router: a replica for
+a reading request, newsroom/replicas.py), so a page's validator and its content come from the
+same database.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models.query import get_related_populators
 
 SENTINELS = {
@@ -22,7 +29,7 @@ SENTINELS = {
 }
 
 
-def adapted(value):
+def adapted(value, connection):
     """A value as the ORM passes it to the database driver."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
@@ -58,16 +65,27 @@ class PreparedQuery:
         of an INTS list), and they are passed to build as they are."""
         self.build, self.kinds, self.shape = build, kinds, shape
         self._compiled = {}
+        self.model = None  # the model it reads, known once it has been built
 
-    def compile(self, shape, lengths):
-        values = {name: sentinel(kind, lengths.get(name)) for name, kind in self.kinds.items()}
+    def sentinels(self, lengths):
+        return {name: sentinel(kind, lengths.get(name)) for name, kind in self.kinds.items()}
+
+    def connection(self, shape, lengths):
+        """Where the ORM would send this queryset's reads."""
+        if self.model is None:
+            self.model = self.build(**self.sentinels(lengths), **shape).model
+        return connections[router.db_for_read(self.model)]
+
+    def compile(self, shape, lengths, connection):
+        values = self.sentinels(lengths)
         queryset = self.build(**values, **shape)
-        compiler = queryset.query.get_compiler(using=queryset.db)
+        compiler = queryset.query.get_compiler(using=connection.alias)
         sql, params = compiler.as_sql()
         places = {}
         for name, value in values.items():
             items = value if self.kinds[name] == INTS else [value]
-            places[name] = [[i for i, param in enumerate(params) if param == adapted(item)] for item in items]
+            places[name] = [[i for i, param in enumerate(params) if param == adapted(item, connection)]
+                            for item in items]
             if not all(places[name]):
                 raise ValueError(f"{name} is not a parameter of the prepared query")
         query = queryset.query
@@ -79,24 +97,25 @@ class PreparedQuery:
     def compiled(self, values):
         shape = {name: values.pop(name) for name in self.shape}
         lengths = {name: len(values[name]) for name, kind in self.kinds.items() if kind == INTS}
+        connection = self.connection(shape, lengths)
         key = (connection.alias, *shape.values(), *lengths.values())
         found = self._compiled.get(key)
         if found is None:
             if len(self._compiled) >= SHAPES_KEPT:
                 self._compiled.clear()
-            found = self._compiled[key] = self.compile(shape, lengths)
+            found = self._compiled[key] = self.compile(shape, lengths, connection)
         params = list(found.params)
         for name, value in values.items():
             for item, places in zip(value if name in lengths else [value], found.places[name]):
-                item = adapted(item)
+                item = adapted(item, connection)
                 for place in places:
                     params[place] = item
-        return found, params
+        return found, params, connection
 
     def first(self, **values):
         """The first row as a dict, or None."""
-        compiled, params = self.compiled(values)
-        row = checked_by_use(compiled.sql, params)
+        compiled, params, connection = self.compiled(values)
+        row = checked_by_use(connection, compiled.sql, params)
         if row is None:
             return None
         if compiled.converters:
@@ -107,7 +126,7 @@ class PreparedQuery:
         """Every row, as tuples of the values() columns; not `converted`, as the database
         driver gives them (the ORM's converters cost more than anything else done with a
         row: see comments/thread.py)."""
-        compiled, params = self.compiled(values)
+        compiled, params, connection = self.compiled(values)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -118,7 +137,7 @@ class PreparedQuery:
     def objects(self, **values):
         """Every row as a model instance, as iterating the queryset would give them (with
         what select_related() reads and annotations), for a queryset without values()."""
-        compiled, params = self.compiled(values)
+        compiled, params, connection = self.compiled(values)
         compiler = compiled.compiler
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -139,13 +158,13 @@ class PreparedQuery:
         return objects
 
 
-def fetch_one(sql, params):
+def fetch_one(connection, sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
-def checked_by_use(sql, params):
+def checked_by_use(connection, sql, params):
     """The first row of the query. Used first in a request on a kept connection, the query is
     its own health check: Django's (CONN_HEALTH_CHECKS) sends a SELECT 1 first, a round trip
     as long as the query's, on every request. If the kept connection turns out to be dead
@@ -153,10 +172,10 @@ def checked_by_use(sql, params):
     would have done; a database that is really away raises, as it would have."""
     if (not connection.health_check_enabled or connection.health_check_done
             or connection.connection is None or connection.in_atomic_block):
-        return fetch_one(sql, params)
+        return fetch_one(connection, sql, params)
     connection.health_check_done = True
     try:
-        return fetch_one(sql, params)
+        return fetch_one(connection, sql, params)
     except (OperationalError, InterfaceError):
         connection.close()
-    return fetch_one(sql, params)
+    return fetch_one(connection, sql, params)

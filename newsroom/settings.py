@@ -54,8 +54,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # With DATABASE_REPLICA_URLS: which database this request reads from (a replica, or the
+    # primary for writers and whoever has just written), before anything below reads, the
+    # public pages' validators included; a request whose replica failed under it runs again.
+    "newsroom.replicas.ReadFromReplicas",
     # Public pages: 304s from versions, the anonymous page cache, Cache-Control; other pages
-    # get ETags hashed from their body. First, so that an anonymous reader's 304 or cached
+    # get ETags hashed from their body. First after that, so that an anonymous reader's 304 or cached
     # page is answered before any other middleware runs (a cached page keeps the headers the
     # middleware below gave it when it was rendered: the policy, the security headers), and
     # so that it sees the session, CSRF and messages middleware's cookies and Vary.
@@ -111,6 +115,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # failing half-way with "database is locked" (comment trees depend on it).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Read replicas (newsroom/replicas.py): reading requests read from them, everything else
+# from the primary above. Not migrated (they copy the primary); a test run uses the primary.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    replica = dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                    conn_health_checks=True)
+    # A replica that cannot be reached is skipped after this many seconds, not a minute.
+    replica["OPTIONS"] = {"connect_timeout": 2, **replica.get("OPTIONS", {})}
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{number}"] = replica
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["newsroom.replicas.PrimaryOrReplica"]
+# Seconds a reader who has just written (posted, signed in, moderated) reads from the primary,
+# so a replica's lag never hides their own change from them.
+DATABASE_PIN_SECONDS = int(os.environ.get("DATABASE_PIN_SECONDS", "5"))
+# Behind a pooler in transaction mode (pgbouncer), a connection is only ours for one
+# transaction: no server-side cursors (an .iterator() outside a transaction would open one).
+# Nothing here takes session-level locks or prepares statements (see README, "Several machines").
+if env_flag("DATABASE_POOLER"):
+    for database in DATABASES.values():
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 AUTH_USER_MODEL = "newsroom.User"
 AUTH_PASSWORD_VALIDATORS = [
