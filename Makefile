@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-desk check-deploy clean
+.PHONY: run test bench bench-desk check-deploy cluster cluster-down clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,19 @@ check-deploy: $(VENV)/.installed
 	DEBUG=0 HTTPS=1 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		ALLOWED_HOSTS=news.example.com EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+# The site laid out as on several machines, on this one (README, "Several machines"): installs
+# what is missing from Debian's packages, starts it all, prints the addresses and returns.
+cluster: $(VENV)/.installed
+	@missing="$$($(PY) manage.py cluster missing)"; \
+	if [ -n "$$missing" ]; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	$(PY) manage.py cluster up
+
+cluster-down: $(VENV)/.installed
+	$(PY) manage.py cluster down
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

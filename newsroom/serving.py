@@ -1,5 +1,6 @@
 """The shipped nginx configuration (deploy/nginx/) and gunicorn, started on free local ports:
-for the test that runs the configuration in front of the site, and for `make bench`.
+for the test that runs the configuration in front of the site, for `make bench`, and (as
+daemons on fixed ports) for `make cluster` (newsroom/cluster.py).
 
 ``nginx_config(...)`` renders the shipped files as they are, with only the addresses and
 folders of this run substituted (each substitution must apply, so a change to the shipped
@@ -50,13 +51,15 @@ def substitute(text, replacements):
 
 def nginx_config(folder, *, port, upstream, static_root, media_root, extra_locations=""):
     """Write nginx.conf into folder: the shipped http-level and site files, substituted, in a
-    minimal main configuration listening on 127.0.0.1:port. Returns its path."""
+    minimal main configuration listening on 127.0.0.1:port. upstream: the app server's
+    "host:port", or a list of them (nginx balances between them). Returns its path."""
     folder = Path(folder)
     for name in ("cache", "temp"):
         (folder / name).mkdir(parents=True, exist_ok=True)
+    upstreams = [upstream] if isinstance(upstream, str) else upstream
     http_part = substitute((DEPLOY / "newsroom-cache.conf").read_text(), {
         SHIPPED["cache"]: str(folder / "cache"),
-        SHIPPED["upstream"]: f"server {upstream};",
+        SHIPPED["upstream"]: "\n    ".join(f"server {address};" for address in upstreams),
     })
     site_part = substitute((DEPLOY / "newsroom-site.conf").read_text(), {
         SHIPPED["static"]: f"{Path(static_root)}/",
@@ -98,6 +101,11 @@ def nginx_missing():
 
 def nginx_binary():
     return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def nginx_command(folder, conf, *, daemon=False):
+    command = [nginx_binary(), "-e", str(Path(folder) / "error.log"), "-p", str(folder), "-c", str(conf)]
+    return command if daemon else [*command, "-g", "daemon off;"]
 
 
 def wait_for(port, path="/robots.txt", timeout=60, process=None):
@@ -158,9 +166,7 @@ def nginx(folder, **config):
     """The shipped configuration in front of config["upstream"], on a free port: yields it."""
     port = free_port()
     conf = nginx_config(folder, port=port, **config)
-    command = [nginx_binary(), "-e", str(Path(folder) / "error.log"), "-p", str(folder),
-               "-c", str(conf), "-g", "daemon off;"]
-    with running(command, port=port, ready_path="/static/css/site.css"):
+    with running(nginx_command(folder, conf), port=port, ready_path="/static/css/site.css"):
         yield port
 
 
@@ -181,7 +187,11 @@ def gunicorn(app="newsroom.wsgi", *, workers=2, environment=None, ready_path="/r
     environment, e.g. DATABASE_URL): yields (port, process); stop(process) stops it early."""
     port = free_port()
     env = {**os.environ, **(environment or {})}
-    command = [sys.executable, "-m", "gunicorn", app, "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"]
-    with running(command, port=port, env=env, cwd=settings.BASE_DIR, ready_path=ready_path) as process:
+    with running(gunicorn_command(app, port=port, workers=workers), port=port, env=env,
+                 cwd=settings.BASE_DIR, ready_path=ready_path) as process:
         yield port, process
+
+
+def gunicorn_command(app="newsroom.wsgi", *, port, workers=2, options=()):
+    return [sys.executable, "-m", "gunicorn", app, "--workers", str(workers),
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", *options]
