@@ -70,14 +70,15 @@ class Health:
         self.down_until = {}  # alias -> time.monotonic() of the next try
         self.turns = None
 
-    def next_in_turn(self, aliases):
+    def next_in_turn(self, aliases, excluded):
+        """The next replica in turn that is not known to be down nor excluded, or None."""
         with self.lock:
             if self.turns is None:
                 self.turns = itertools.cycle(aliases)
             now = time.monotonic()
             for _ in aliases:
                 alias = next(self.turns)
-                if self.down_until.get(alias, 0) <= now:
+                if alias not in excluded and self.down_until.get(alias, 0) <= now:
                     return alias
             return None
 
@@ -114,12 +115,11 @@ def usable(alias):
 
 def replica_for(reading):
     if reading.alias is None:
-        aliases = [alias for alias in replica_aliases() if alias not in reading.failed]
-        alias = health.next_in_turn(aliases) if aliases else None
+        aliases = replica_aliases()
+        alias = health.next_in_turn(aliases, reading.failed)
         while alias is not None and not usable(alias):
             reading.failed.add(alias)
-            aliases.remove(alias)
-            alias = health.next_in_turn(aliases) if aliases else None
+            alias = health.next_in_turn(aliases, reading.failed)
         reading.alias = alias or DEFAULT_DB_ALIAS
     return reading.alias
 
