@@ -17,8 +17,8 @@ does not exist (the view then answers 404 as usual). For an anonymous GET, Publi
    ``Vary: Cookie`` (the page is the same whatever cookies an anonymous reader carries).
 
 PublicPages is the first middleware (after newsroom.replicas.ReadFromReplicas, which only
-chooses the database this request reads from): a 304 or a cached page costs the validator's query and
-nothing else (no session, CSRF, messages or policy work). A stored page keeps every header
+chooses the database this request reads from): a 304 or a cached page costs the validator's
+query and nothing else (no session, CSRF, messages or policy work). A stored page keeps every header
 the middleware below gave it (the Content-Security-Policy, the security headers), so a cached
 copy carries what the rendered page did. A request the security middleware would redirect to
 HTTPS is left to it.
