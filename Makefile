@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-desk check-deploy cluster cluster-down clean
+.PHONY: run test bench bench-desk check-deploy cluster cluster-down cluster-bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ cluster: $(VENV)/.installed
 
 cluster-down: $(VENV)/.installed
 	$(PY) manage.py cluster down
+
+# Throughput through the balancer with one and two app servers, and replica lag after a post,
+# on a cluster of its own (free ports; about two minutes).
+cluster-bench: $(VENV)/.installed
+	$(PY) manage.py cluster bench
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

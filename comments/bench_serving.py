@@ -36,11 +36,12 @@ COMMENTS = 100
 BENCH_FILE = "/bench-same-bytes.html"
 
 
-def wrk(port, path, seconds):
+def wrk(port, path, seconds, headers=None):
     """Requests per second for one wrk run against 127.0.0.1 (bounded: seconds, and a
-    timeout on the process)."""
+    timeout on the process); headers: sent with every request (a session cookie)."""
+    sent = [option for name, value in (headers or {}).items() for option in ("-H", f"{name}: {value}")]
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s", *sent,
          f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, timeout=seconds + 30,
     )
@@ -54,11 +55,12 @@ def wrk(port, path, seconds):
 
 
 def interleaved(cases, rounds, seconds):
-    """{name: [req/s per round]}, each round running every case once, in turn."""
+    """{name: [req/s per round]}, each round running every case once, in turn; a case is
+    (port, path) or (port, path, headers)."""
     results = {name: [] for name in cases}
     for _ in range(rounds):
-        for name, (port, path) in cases.items():
-            results[name].append(wrk(port, path, seconds))
+        for name, (port, path, *headers) in cases.items():
+            results[name].append(wrk(port, path, seconds, *headers))
     return results
 
 

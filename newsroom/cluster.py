@@ -22,8 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 
@@ -31,6 +35,7 @@ from newsroom import serving
 
 DEPLOY = Path(settings.BASE_DIR) / "deploy"
 DATABASE = "newsroom"
+DEMO_PASSWORD = "newsroom-demo"  # load_demo's accounts
 APP_WORKERS = 2  # gunicorn workers per app server: this machine has 2 cores for all of it
 
 
@@ -97,6 +102,7 @@ class Cluster:
         self.static = self.folder / "static"
         self.media = self.folder / "media"
         self.nginx = self.folder / "nginx"
+        self.article = None  # the demo's seed article (its path), once loaded
 
     # Addresses
     def url(self, port):
@@ -181,6 +187,7 @@ class Cluster:
             self.start_pooler()
             self.start_redis()
             demo = self.load_demo()
+            self.article = re.search(r"Seed article: (\S+)", demo).group(1)
             for number in range(len(self.ports.apps)):
                 self.start_app(number)
             self.start_balancer()
@@ -331,6 +338,65 @@ class Cluster:
                 except ClusterError:
                     pass  # already stopped
         shutil.rmtree(self.folder)
+
+
+class Browser:
+    """A reader's browser, as far as the cluster's test and bench need one: its own cookies
+    (shared by every port of 127.0.0.1, as a browser shares them), redirects followed, every
+    status returned rather than raised, the site's forms filled in with their CSRF token."""
+
+    def __init__(self, address=None):
+        """address: sent as X-Forwarded-For (the app servers trust 127.0.0.1 as a proxy)."""
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.headers = {"X-Forwarded-For": address} if address else {}
+
+    def open(self, port, path, data=None):
+        """(status, headers, text) of a GET, or of a POST of the dict data."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", headers=self.headers,
+            data=urlencode(data).encode() if data is not None else None,
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def get(self, port, path):
+        return self.open(port, path)
+
+    def post_form(self, port, path, form_page, data):
+        """POST data to path with the CSRF token of the form on form_page."""
+        status, _, page = self.get(port, form_page)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not token:
+            raise ClusterError(f"no form on {form_page} ({status})")
+        return self.open(port, path, {"csrfmiddlewaretoken": token.group(1), **data})
+
+    def sign_in(self, port, username, password=DEMO_PASSWORD):
+        status, _, page = self.post_form(port, "/accounts/login/", "/accounts/login/",
+                                         {"username": username, "password": password})
+        if status != 200 or "Sign out" not in page:
+            raise ClusterError(f"{username} could not sign in ({status})")
+
+    def post_comment(self, port, article, text):
+        """Post text under the article through its form; the page the post leads to."""
+        action = re.search(r'action="(/comments/article/\d+/)"', self.get(port, article)[2])
+        if not action:
+            raise ClusterError(f"no comment form on {article}")
+        status, _, page = self.post_form(port, action.group(1), article, {"body": text})
+        if status != 200 or text not in page:
+            raise ClusterError(f"the comment was not posted ({status})")
+        return page
+
+    def cookie(self, name):
+        return next((cookie.value for cookie in self.cookies if cookie.name == name), None)
+
+    def forget(self, name):
+        for cookie in list(self.cookies):
+            if cookie.name == name:
+                self.cookies.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def alive(pid):
