@@ -22,7 +22,6 @@ from pathlib import Path
 import psycopg2
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 
 from newsroom import serving
