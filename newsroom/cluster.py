@@ -190,6 +190,7 @@ class Cluster:
             self.article = re.search(r"Seed article: (\S+)", demo).group(1)
             for number in range(len(self.ports.apps)):
                 self.start_app(number)
+                self.start_worker(number)
             self.start_balancer()
         except BaseException:
             self.down()
@@ -286,9 +287,21 @@ class Cluster:
             "--capture-output",
         ])
         self.run(command, env=self.app_environment(), cwd=settings.BASE_DIR)
-        # The task worker starts here with each app server, once the task queue (django-tasks,
-        # the notifications issue) is part of the site.
         serving.wait_for(port)
+
+    def start_worker(self, number):
+        """The task queue's worker (mail) beside app server `number`, with its settings: the
+        database backend, its queue on the primary through pgbouncer."""
+        folder = self.app_folder(number)
+        with open(folder / "worker.log", "ab") as log:
+            worker = subprocess.Popen([sys.executable, "manage.py", "worker"], env=self.app_environment(),
+                                      cwd=settings.BASE_DIR, stdin=subprocess.DEVNULL, stdout=log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+        (folder / "worker.pid").write_text(str(worker.pid))
+
+    def worker_running(self, number):
+        pid = int((self.app_folder(number) / "worker.pid").read_text())
+        return alive(pid)
 
     def stop_app(self, number):
         self.stop_pid(self.app_folder(number) / "gunicorn.pid")
@@ -329,6 +342,7 @@ class Cluster:
         self.stop_pid(self.nginx / "nginx.pid")
         for number in range(len(self.ports.apps)):
             self.stop_pid(self.folder / f"app{number + 1}" / "gunicorn.pid")
+            self.stop_pid(self.folder / f"app{number + 1}" / "worker.pid")
         self.stop_pid(self.folder / "redis" / "redis.pid")
         self.stop_pid(self.pooler / "pgbouncer.pid")
         for name in ("replica", "primary"):

@@ -136,6 +136,10 @@ def test_a_comment_is_on_every_server_and_behind_the_balancer(cluster):
         time.sleep(0.2)
 
 
+def test_each_app_server_has_its_task_worker(cluster):
+    assert [cluster.worker_running(number) for number in range(len(cluster.ports.apps))] == [True, True]
+
+
 def test_reads_come_from_the_replica_and_a_writer_reads_their_own_writes(cluster):
     app1, app2 = cluster.ports.apps
     article = cluster.article
