@@ -32,10 +32,13 @@ class Comment(MPTTModel):
         DELETED = "deleted", "Deleted by its author"
         FLAGGED = "flagged", "Hidden after flags"
 
-    # A reply renumbers about half of its thread's rows (django-mptt shifts lft/rght), and
-    # each of those row updates writes an entry into every index of the table: no index
-    # here is redundant. The article's and the tree's are the first columns of
-    # comment_roots_by_time and comment_tree_order, so they have no index of their own.
+    # A reply renumbers about half of its thread's rows (django-mptt shifts lft/rght). No
+    # index holds lft or rght, so PostgreSQL can rewrite those rows in place (HOT updates,
+    # in the room the table's fillfactor leaves on each page, migration 0009) without a new
+    # entry in any index; an index on either would make every renumbered row write one into
+    # every index of the table. No index here is redundant either: the article's and the
+    # tree's are the first columns of comment_roots_by_time and comment_tree_level, so they
+    # have no index of their own.
     article = models.ForeignKey("newsroom.Article", on_delete=models.CASCADE,
                                 related_name="comments", db_index=False)
     tree_id = models.PositiveIntegerField(editable=False)  # as django-mptt's, without db_index
@@ -66,7 +69,7 @@ class Comment(MPTTModel):
     replies_locked = models.BooleanField(
         default=False, editable=False, help_text="A moderator closed replies under this comment."
     )
-    # On a thread's root only (lft = 1): moves with every public change anywhere in the
+    # On a thread's root only (level 0, lft 1): moves with every public change anywhere in the
     # thread (comments/versions.py), so a thread's markup can be cached under (root id, it).
     thread_version = models.PositiveIntegerField(default=0, editable=False)
     # The author deleted a comment a moderator had already removed or marked as spam: the
@@ -99,10 +102,12 @@ class Comment(MPTTModel):
         # All and every date or guest filter by created_at, the status queues and filter by
         # (status, created_at), the flagged queue by its own partial index. Searching by IP
         # address or a guest's email has its index; the text through a table of its words
-        # that only PostgreSQL has (migration 0008, comments/admin/search.py).
+        # that only PostgreSQL has (migration 0008, comments/admin/search.py). A thread is
+        # found by its tree id (its root: level 0; a page's depth: level <= N) and sorted by
+        # lft after it is read, a few thousand rows at most: see the note on the columns.
         indexes = [
             models.Index(fields=["article", "parent", "created_at"], name="comment_roots_by_time"),
-            models.Index(fields=["tree_id", "lft"], name="comment_tree_order"),
+            models.Index(fields=["tree_id", "level"], name="comment_tree_level"),
             models.Index(fields=["created_at", "id"], name="comment_time"),
             models.Index(fields=["status", "created_at", "id"], name="comment_status_time_id"),
             models.Index(fields=["-flag_count", "-created_at", "-id"], name="comment_flagged_queue",
@@ -163,6 +168,13 @@ class Comment(MPTTModel):
     def is_author(self, user):
         return user.is_authenticated and self.author_id == user.pk
 
+
+
+# django-mptt gives every tree model that has none an index on (tree_id, lft). This one must
+# not have it: lft in any index turns each row a reply renumbers into a new entry in every
+# index of the table (see the note on Comment's columns).
+Comment._meta.indexes = [index for index in Comment._meta.indexes
+                         if tuple(index.fields) != ("tree_id", "lft")]
 
 class CommentRevision(models.Model):
     """The text a comment had before each edit, for moderators."""

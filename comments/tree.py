@@ -101,6 +101,6 @@ def rebuild(tree_id):
 
     with locked(tree_id):
         Comment.objects.partial_rebuild(tree_id)
-        root = Comment.objects.filter(tree_id=tree_id, lft=1).first()
+        root = Comment.objects.filter(tree_id=tree_id, level=0).first()
         if root is not None:
             versions.discussion_changed(root)

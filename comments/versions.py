@@ -9,7 +9,7 @@ the new version is committed together with the new content or not at all.
 The versions
 - ``Article.discussion_version`` (an integer) and ``Article.discussion_changed_at`` (its time,
   for Last-Modified): move with every public change in the article's discussion.
-- ``Comment.thread_version`` on a thread's root (the row with ``lft = 1``): moves with every
+- ``Comment.thread_version`` on a thread's root (the row with ``level = 0``): moves with every
   public change anywhere in that thread. Cache a thread's markup under
   ``(root id, thread_version)``: root ids are never reused (a tree id can be, after a delete).
 - ``Article.comment_count`` (and ``comment_count_changed_at``, which lists and feeds validate
@@ -46,7 +46,7 @@ def discussion_changed(comment, count=0):
         # F() makes it atomic: concurrent writers in other threads never undo each other.
         moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now)
     Article.objects.filter(pk=comment.article_id).update(**moved)
-    Comment.objects.filter(tree_id=comment.tree_id, lft=1).update(
+    Comment.objects.filter(tree_id=comment.tree_id, level=0).update(
         thread_version=F("thread_version") + 1
     )
 
@@ -68,7 +68,7 @@ def articles_changed(article_ids):
 
 
 def threads_changed(tree_ids):
-    Comment.objects.filter(lft=1, tree_id__in=tree_ids).update(
+    Comment.objects.filter(level=0, tree_id__in=tree_ids).update(
         thread_version=F("thread_version") + 1
     )
 

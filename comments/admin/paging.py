@@ -8,7 +8,7 @@
   with the comments above its first row (marked as context), so no part starts at level 8
   with nothing above it. Planning needs one query, since a root's rght says how big its
   thread is; a part's rows are read in the same query as its context, the part's first and
-  next first lft found by position in the thread's (tree_id, lft) index.
+  next first lft found by position in the thread, sorted by lft.
 """
 
 from django.core.paginator import Page, Paginator
