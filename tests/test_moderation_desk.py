@@ -182,3 +182,26 @@ def test_each_list_reads_its_page_through_an_index(mod_client, big_table, params
         cursor.execute("EXPLAIN " + page)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan and "Seq Scan on comments_comment" not in plan, plan
+
+
+def test_a_tree_narrowed_by_a_filter_shows_the_threads_it_holds(mod_client):
+    article = ArticleFactory()
+    chain(article, 3)
+    waiting = chain(article, 3, status=S.PENDING)
+    chain(ArticleFactory(), 3, status=S.PENDING)  # another discussion's
+    pending = listed(mod_client.get(LIST, {"article": article.pk, "status": "pending"}))
+    assert pending == [comment.pk for comment in waiting[1:]]
+    thread = listed(mod_client.get(LIST, {"thread": waiting[0].tree_id}))
+    assert thread == [comment.pk for comment in waiting]
+
+
+@on_postgresql
+def test_a_discussion_tree_finds_its_threads_without_reading_the_table(mod_client, big_table):
+    article = Comment.objects.values_list("article", flat=True).order_by("-pk").first()
+    with CaptureQueriesContext(connection) as queries:
+        assert mod_client.get(LIST, {"article": article}).status_code == 200
+    threads = next(q["sql"] for q in queries if '"comments_comment"."rght" AS "rght"' in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + threads)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on comments_comment" not in plan, plan

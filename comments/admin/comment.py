@@ -41,6 +41,18 @@ def is_tree_view(request):
     return any(request.GET.get(name) for name in TREE_PARAMS)
 
 
+def discussion_roots(request):
+    """The top-level comments of the discussion a tree view shows: an article's (through
+    comment_roots_by_time), one thread's, or both asked at once."""
+    roots = Comment.objects.filter(parent=None)
+    article, thread = (filters.clean_id(request.GET.get(name)) for name in TREE_PARAMS)
+    if article:
+        roots = roots.filter(article_id=article)
+    if thread:
+        roots = roots.filter(tree_id=thread)
+    return roots
+
+
 class CommentChangeList(ChangeList):
     def get_results(self, request):
         if is_tree_view(request):  # one page when everything fits on one, as ThreadPages cuts
@@ -147,7 +159,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if is_tree_view(request):
-            return paging.ThreadPages(queryset)
+            return paging.ThreadPages(queryset, roots=discussion_roots(request))
         return paging.CountedPaginator(queryset, per_page)
 
     def get_list_display(self, request):

@@ -43,14 +43,22 @@ class CountedPaginator(Paginator):
 class ThreadPages(Paginator):
     """Pages of whole threads of one discussion, in the order they were started."""
 
-    def __init__(self, queryset, rows=None):
+    def __init__(self, queryset, rows=None, roots=None):
+        """`roots`: the top-level comments of the discussion shown (its article's, or one
+        thread's), which the threads of the list are among."""
         self.rows = rows or TREE_PAGE_ROWS
+        self.roots = Comment.objects.filter(parent=None) if roots is None else roots
         super().__init__(queryset, self.rows)
 
     @cached_property
     def threads(self):
-        """(tree id, number of comments) of every thread in the list, oldest first."""
-        roots = (Comment.objects.filter(level=0, tree_id__in=self.object_list.values("tree_id"))
+        """(tree id, number of comments) of every thread in the list, oldest first.
+
+        Read from the discussion's roots (through an index), each kept if its thread has a
+        row in the list. Asked the other way round (the roots of the whole table, kept if
+        their tree id is among the list's), PostgreSQL read every comment of the table for a
+        big discussion."""
+        roots = (self.roots.filter(tree_id__in=self.object_list.values("tree_id"))
                  .order_by("tree_id").values_list("tree_id", "rght"))
         return [(tree_id, rght // 2) for tree_id, rght in roots]
 
