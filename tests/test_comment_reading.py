@@ -2,11 +2,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from comments import moderation
+from comments import moderation, thread
 from comments.models import Comment
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from newsroom.models import Article
+from tests.factories import ArticleFactory, UserFactory, make_comment, make_discussion, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +200,46 @@ def test_a_thread_with_nothing_left_to_show_takes_no_place_on_a_page(client, art
     response = client.get(f"/comments/{third.pk}/in-context/")
     assert response.status_code == 302
     assert response["Location"] == f"{article.get_absolute_url()}#comment-{third.pk}"
+
+
+def test_a_comment_is_found_on_the_page_its_thread_is_on(client, article, settings):
+    """The in-context link counts the threads before the comment's that take a place: a
+    thread whose root was removed counts while a reply in it is shown, and not once nothing
+    in it is."""
+    settings.COMMENTS_PER_PAGE = 2
+    hidden_root = make_comment(article, body="removed root")
+    shown_reply = make_comment(parent=hidden_root, body="a reply still shown")
+    moderation.decide(hidden_root, "remove", moderator(), reason="abuse")
+    second = make_comment(article, body="second thread")
+    third = make_comment(article, body="third thread")
+    deep = make_comment(parent=make_comment(parent=third, body="reply"), body="a reply's reply")
+
+    def page_of(comment):
+        response = client.get(f"/comments/{comment.pk}/in-context/")
+        assert response.status_code == 302 and response["Location"].endswith(f"#comment-{comment.pk}")
+        return response["Location"].split("#")[0].removeprefix(article.get_absolute_url())
+
+    assert [page_of(c) for c in (shown_reply, second, third, deep)] == ["", "", "?page=2", "?page=2"]
+    assert str(third.pk) in page_html(client, article, page=2)
+    moderation.decide(shown_reply, "remove", moderator(), reason="abuse")
+    assert [page_of(c) for c in (second, third, deep)] == ["", "", ""]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of PostgreSQL")
+def test_which_threads_take_a_place_is_asked_thread_by_thread(article):
+    """PostgreSQL's plan for the threads of a page (and for the page a comment is on) asks
+    each hidden root's thread for a published comment, through the index, never in a pass
+    over every comment of the table, which it chose for an article of a thousand threads."""
+    make_discussion(article, 3000, threads=1500, seed=3)
+    roots = list(Comment.objects.filter(parent=None).values_list("pk", flat=True))
+    Comment.objects.filter(pk__in=roots[::7]).update(status=Comment.Status.REMOVED)
+    Article.objects.filter(pk=article.pk).update(comment_count=3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    article.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        thread.page_of_threads(article, page_number=10)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "SubPlan" in plan and "hashed SubPlan" not in plan, plan
