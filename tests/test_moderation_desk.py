@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comments.admin import paging
+from comments.admin import paging, search
 from comments.models import Comment, Flag
 from tests.factories import ArticleFactory, UserFactory, make_comment, make_discussion, moderator
 
@@ -141,11 +141,16 @@ def test_tree_and_list_pages_cost_the_same_queries_however_big(mod_client, djang
 
 def test_counts_stop_at_a_limit(mod_client, monkeypatch):
     monkeypatch.setattr(paging.CountedPaginator, "limit", 4)
+    monkeypatch.setattr(search, "TEXT_COUNT_LIMIT", 2)  # words are counted less far
     article = ArticleFactory()
-    for _ in range(6):
-        make_comment(article, author=UserFactory(), body="Same words.")
-    html = mod_client.get(LIST, {"q": "same"}).content.decode()
-    assert "more than 3 comments" in html
+    same = [make_comment(article, author=UserFactory(), body="Same words.") for _ in range(6)]
+    make_comment(article, author=UserFactory(), body="Other words.")
+    assert "more than 3 comments" in mod_client.get(LIST).content.decode()
+    response = mod_client.get(LIST, {"q": "same"})
+    assert "more than 2 comments" in response.content.decode()
+    # Past the limit the list is walked newest first, each comment asked for the words
+    # (PostgreSQL): still every match, in the list's order.
+    assert listed(response) == [comment.pk for comment in reversed(same)]
 
 
 @pytest.fixture

@@ -160,6 +160,10 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if is_tree_view(request):
             return paging.ThreadPages(queryset, roots=discussion_roots(request))
+        searched = getattr(request, "comment_search", None)
+        if searched and searched.kind == "text":
+            return paging.CountedPaginator(queryset, per_page, limit=search.TEXT_COUNT_LIMIT + 1,
+                                           counted=searched.counted)
         return paging.CountedPaginator(queryset, per_page)
 
     def get_list_display(self, request):

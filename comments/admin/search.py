@@ -10,13 +10,22 @@ comments). A moderator's term has a recognisable shape instead, and each shape h
   (`websearch` syntax: "a phrase", -word, or) on the GIN index of the comment_search table
   (kept by triggers, see migration 0008), without stemming, so the words match as written;
   elsewhere (SQLite) every word must appear in the text.
+
+Words can match a handful of comments or tens of thousands, and PostgreSQL's estimate of how
+many is poor for phrases (it took a phrase in 6,800 comments for one in 350, and read them
+all, row by row, for one page). So the matches are counted first, up to TEXT_COUNT_LIMIT,
+in one look at the index. Up to that many, the list reads them through the index. Past it,
+the list is read in its own order (newest first), each comment asked whether it has the
+words (comment_has_words, migration 0011), which finds a page after a few thousand rows at
+most, since so many match; its count stops at the limit ("more than 1,000").
 """
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
@@ -25,6 +34,8 @@ from newsroom.models import User
 # The comments whose words match a websearch query ('simple': no stemming, no stop words).
 MATCHING_WORDS = ("SELECT comment_id FROM comment_search "
                   "WHERE words @@ websearch_to_tsquery('simple', %s)")
+
+TEXT_COUNT_LIMIT = 1_000
 
 HELP_TEXT = ("Words of the comments (\"a phrase\", -word), @username (or a username as it is), "
              "an email address or an IP address.")
@@ -36,6 +47,7 @@ class Search:
     term: str
     description: str  # shown above the results, so the moderator knows what was searched
     people: tuple = ()  # the accounts of an author or email search, read once here
+    counted: object = None  # what to count instead of the list (the same comments, cheaper)
 
 
 def route(term):
@@ -85,7 +97,15 @@ def search(queryset, term):
         guest = Q(guest_address=found.term.lower()) & ~Q(guest_email="")  # as the index holds them
         return queryset.filter(Q(author__in=found.people) | guest), found
     if connection.vendor == "postgresql":
-        return queryset.filter(pk__in=RawSQL(MATCHING_WORDS, [found.term])), found
+        matching = queryset.filter(pk__in=RawSQL(MATCHING_WORDS, [found.term]))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({MATCHING_WORDS} LIMIT %s) AS matches",
+                           [found.term, TEXT_COUNT_LIMIT + 1])
+            if cursor.fetchone()[0] <= TEXT_COUNT_LIMIT:
+                return matching, found
+        query = SearchQuery(found.term, search_type="websearch", config="simple")
+        has_words = Func(F("pk"), query, function="comment_has_words", output_field=BooleanField())
+        return queryset.filter(has_words), replace(found, counted=matching)
     for word in found.term.replace('"', " ").split():
         queryset = queryset.filter(body__icontains=word)
     return queryset, found
