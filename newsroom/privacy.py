@@ -43,22 +43,41 @@ from comments.models import Comment, Commenter, CommentRevision, Flag, Moderatio
 from newsroom.models import User
 from newsroom.names import DELETED_NAME
 from newsroom.ratelimit import limit_posts
+from notifications.models import Follow, Notification, NotificationSettings
 
 EXPORT_FORMAT = "newsroom-account-data/1"
 
 
-# Notification settings -----------------------------------------------------------------------
-# The one hook for the notification settings (issue 10, parts 1-3): once their models exist,
-# these two functions read them into the download and erase them with the account. Until then
-# an account has none.
+# Notification settings (notifications/models.py) -------------------------------------------------
 
-def notification_settings(user):
-    """The person's notification settings, as JSON-ready data."""
-    return {}
+def notification_settings(user, absolute):
+    """The person's notification settings, the discussions they follow and the mails the site
+    recorded for them, as JSON-ready data. An account that never chose has the defaults."""
+    chosen = NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)
+    return {
+        "confirmed_email": chosen.confirmed_email,
+        "reply_mails": chosen.reply_mails,
+        "digest": chosen.get_digest_display(),
+        "following": [
+            {"article": {"headline": follow.article.headline,
+                         "url": absolute(follow.article.get_absolute_url()) if follow.article.is_public else None},
+             "scope": follow.get_scope_display(), "since": when(follow.created_at)}
+            for follow in Follow.objects.filter(user=user).select_related("article").order_by("created_at", "id")
+        ],
+        "mails": [
+            {"comment": mail.comment_id, "kind": mail.get_kind_display(), "state": mail.get_state_display(),
+             "created_at": when(mail.created_at), "sent_at": when(mail.sent_at)}
+            for mail in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+        ],
+    }
 
 
 def erase_notification_settings(user):
-    """Called in the transaction that erases the account."""
+    """In the transaction that erases the account: its settings, follows and the record of its
+    mails (none is sent to it any more: it has no address)."""
+    NotificationSettings.objects.filter(user=user).delete()
+    Follow.objects.filter(user=user).delete()
+    Notification.objects.filter(recipient=user).delete()
 
 
 # Download my data ------------------------------------------------------------------------------
@@ -124,7 +143,7 @@ def account_data(user, absolute):
              "created_at": when(flag.created_at)}
             for flag in Flag.objects.filter(user=user).order_by("created_at", "id")
         ],
-        "notification_settings": notification_settings(user),
+        "notification_settings": notification_settings(user, absolute),
     }
 
 

@@ -20,6 +20,7 @@ from comments.models import Comment, CommentRevision, Commenter, Flag, Moderatio
 from newsroom import privacy
 from newsroom.models import Article, User
 from newsroom.names import DELETED_NAME
+from notifications.models import Follow, Notification, NotificationSettings
 from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,11 @@ def conversation(article, rita):
     actions.recommend(pavels, rita)
     moderation.flag(make_comment(article, author=olga, body="Olga's rant."), rita, "other", note="Rita thinks so.")
     Commenter.objects.create(user=rita, premoderate=False, note="Rita: lives in Leeds.")
+    NotificationSettings.objects.update_or_create(
+        user=rita, defaults={"reply_mails": False, "digest": NotificationSettings.Digest.HOURLY,
+                             "confirmed_email": "rita@example.com"})
+    Follow.objects.create(user=rita, article=article, scope=Follow.Scope.ALL)
+    Notification.objects.create(recipient=rita, comment=olga_reply, kind=Notification.Kind.REPLY)
     return {"root": root, "ritas_reply": ritas_reply, "in_pavels": in_pavels, "held": held,
             "removed": removed, "pavels": pavels}
 
@@ -96,7 +102,12 @@ def test_download_gives_the_account_and_everything_it_wrote_and_did(client, rita
         "Rita in Pavel's thread."]
     assert [item["comment"] for item in data["recommendations"]] == [conversation["pavels"].pk]
     assert [(flag["reason"], flag["note"]) for flag in data["flags"]] == [("Other (please say what)", "Rita thinks so.")]
-    assert "notification_settings" in data
+    mail = data["notification_settings"]
+    assert (mail["reply_mails"], mail["digest"], mail["confirmed_email"]) == (False, "Every hour", "rita@example.com")
+    assert mail["following"][0]["article"]["headline"] == "Bridge reopens"
+    assert mail["following"][0]["scope"] == "Every comment, replies included"
+    assert [(item["comment"], item["kind"]) for item in mail["mails"]] == [
+        (Comment.objects.get(body="Olga answers Rita.").pk, "Reply to their comment")]
     assert "Olga answers Rita." not in response.content.decode()  # other people's words
     assert "Leeds" not in response.content.decode()  # the moderators' note is theirs
 
@@ -108,8 +119,9 @@ def test_download_needs_the_account_and_costs_the_same_whatever_it_holds(client,
         for number in range(count):
             make_comment(article, author=rita, body=f"Comment {count}-{number}.")
         # The session, the user, then comments (with their articles), earlier versions,
-        # moderators' standing, recommendations, flags.
-        with django_assert_num_queries(7):
+        # moderators' standing, recommendations, flags, notification settings, follows (with
+        # their articles), mails.
+        with django_assert_num_queries(10):
             response = client.get("/accounts/data/")
         assert len(json.loads(response.content)["comments"]) == count + (2 if count == 20 else 0)
 
@@ -155,6 +167,8 @@ def test_deleting_and_keeping_the_comments_erases_the_person_and_leaves_the_conv
     assert Comment.objects.get(pk=conversation["pavels"].pk).recommend_count == 1
     assert Flag.objects.get(user=rita).note == ""
     assert not Commenter.objects.filter(user=rita).exists()
+    assert not NotificationSettings.objects.filter(user=rita).exists()
+    assert not Follow.objects.filter(user=rita).exists() and not Notification.objects.filter(recipient=rita).exists()
 
     # Signed out everywhere, and she cannot sign in again.
     assert "Rita Rivers" not in other_reader.get("/").content.decode()
