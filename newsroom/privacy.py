@@ -14,8 +14,9 @@ Deleting an account, after the person has typed their password:
 - the account keeps its row, so what points at it stays consistent (its recommendations
   still count, its flags still hold, the moderation log keeps its decisions), but loses
   everything that names or reaches the person: username (a placeholder no one can sign up
-  with), display name, email, password, last sign-in, groups, moderators' standing and note;
-  it can no longer sign in, and its sessions end;
+  with), display name, email, password, last sign-in, groups, moderators' standing and note,
+  notification settings, follows and the record of its mails; it can no longer sign in, and
+  its sessions end;
 - the moderation log entries about its comments keep the decision (what, when, by whom,
   the reason's category, the statuses) and lose their notes, which may quote or name the
   person; its flags keep their reason and lose their notes.
