@@ -85,7 +85,7 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
             return duplicate
         if author is None or not author.is_staff:
             ratelimit.hit(author, ip_address)
-        status, why = rules.status_for(article, author, body, person)
+        status, why = rules.status_for(article, author, body, person, scores)
         comment = Comment(
             article=article, parent=parent, author=author, guest_name=guest_name.strip(),
             guest_email=guest_email, body=body, body_html=body_html, status=status,
@@ -146,7 +146,7 @@ def edit_comment(comment, user, body):
             raise NotAllowed(refusal)
         if body == comment.body:
             return comment
-        status, why = rules.status_for(comment.article, user, body, person)
+        status, why = rules.status_for(comment.article, user, body, person, scores)
         if why and comment.status == Comment.Status.PUBLISHED:
             hold(comment, why, status_before=comment.status)
             set_status(comment, Comment.Status.PENDING)

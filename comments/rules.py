@@ -6,8 +6,10 @@ have waited):
 1. A banned or suspended person cannot post; nor can anybody use a banned word.
 2. Guests always wait.
 3. A suspect word makes the comment wait (staff excepted).
-4. Staff and trusted people skip the rest.
-5. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
+4. Staff and trusted people skip the rest (their comments are scored all the same).
+5. A spam or abuse score at its threshold (COMMENTS_SPAM_HOLD, COMMENTS_ABUSE_HOLD; the
+   scores come from comments/triage, computed before the lock) makes the comment wait.
+6. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
    fewer than COMMENTS_NEW_ACCOUNT_HOLD published comments all make the comment wait.
 6. A new account that has not confirmed its email address yet waits too, or, with
    COMMENTS_UNCONFIRMED_EMAIL=refuse, cannot post until it has (notifications/confirmation.py).
@@ -74,8 +76,9 @@ def check_words(body):
         )
 
 
-def status_for(article, author, body, person=None):
-    """(status, why it waits) for a new or edited comment whose text passed check()."""
+def status_for(article, author, body, person=None, scores=None):
+    """(status, why it waits) for a new or edited comment whose text passed check(), with its
+    scores (comments/triage.Scores; None or None scores: not scored, today's rules alone)."""
     if author is None:
         return Comment.Status.PENDING, "Guest comments always wait for a moderator."
     if not author.is_staff:
@@ -84,6 +87,9 @@ def status_for(article, author, body, person=None):
             return Comment.Status.PENDING, f"Contains the suspect word “{word}”."
     if author.is_staff or (person and person.trusted):
         return Comment.Status.PUBLISHED, ""
+    why = score_hold(scores)
+    if why:
+        return Comment.Status.PENDING, why
     if article.premoderate_comments:
         return Comment.Status.PENDING, "The article is pre-moderated."
     if person and person.premoderate:
@@ -94,3 +100,16 @@ def status_for(article, author, body, person=None):
     if confirmation.awaiting(author):
         return Comment.Status.PENDING, confirmation.HOLD_REASON
     return Comment.Status.PUBLISHED, ""
+
+
+def score_hold(scores):
+    """Why the machine's scores hold a comment ("" if they do not): the site's rule, with the
+    reason a moderator can check."""
+    if scores is None:
+        return ""
+    because = f" ({scores.reason})" if scores.reason else ""
+    if scores.spam is not None and scores.spam >= settings.COMMENTS_SPAM_HOLD:
+        return f"Scored as likely spam, {scores.spam:.2f}{because}."
+    if scores.abuse is not None and scores.abuse >= settings.COMMENTS_ABUSE_HOLD:
+        return f"Scored as likely abuse, {scores.abuse:.2f}{because}."
+    return ""

@@ -304,6 +304,15 @@ COMMENTS_PROBE_RATE_LIMITS = [(30, 60), (300, 3600)]
 # moderator decides; a new account's comments wait until it has this many published ones.
 COMMENTS_FLAG_THRESHOLD = int(os.environ.get("COMMENTS_FLAG_THRESHOLD", "3"))
 COMMENTS_NEW_ACCOUNT_HOLD = int(os.environ.get("COMMENTS_NEW_ACCOUNT_HOLD", "0"))
+# The machine's triage (comments/triage): a comment whose spam or abuse score reaches its
+# threshold waits for a moderator (staff and trusted people excepted), and a writer whose
+# abuse score reaches it is asked first whether to post it anyway. Above 1: never held.
+# The defaults are measured by `manage.py score_report` on the held-out corpus.
+COMMENTS_SPAM_HOLD = float(os.environ.get("COMMENTS_SPAM_HOLD", "0.6"))
+COMMENTS_ABUSE_HOLD = float(os.environ.get("COMMENTS_ABUSE_HOLD", "0.5"))
+# Where `manage.py train_scoring` writes the models it learns from moderators' decisions, and
+# where scoring looks for them first (empty: the models shipped with the code are used).
+COMMENTS_SCORING_MODELS = os.environ.get("COMMENTS_SCORING_MODELS", "")
 
 # Mail (notifications/): links in mail need the site's address, as readers reach it, since
 # the worker that writes them answers no request.

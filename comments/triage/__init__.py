@@ -2,14 +2,42 @@
 
     score(body, author=None, *, ip_address=None, comment=None) -> Scores
 
-Both scores are probabilities (0..1) from small linear models computed in this process, with
-no outside service, before the thread's lock is taken (like rendering the text). A moderator
-reads `reason` ("links to a shop, new account", "insult"); readers never see any of it.
-Scoring never stands in the way of posting: when a model cannot be loaded or scoring fails,
-the scores are None, the failure is logged, and the comment passes today's rules alone.
+Both scores are probabilities (0..1) from two small linear models (comments/triage/linear.py)
+computed in this process, with no outside service, before the thread's lock is taken (like
+rendering the text): a few dictionary look-ups per word and three indexed queries about the
+writer. A moderator reads `reason` ("links to shop.example, new account", "insult: “idiot”");
+readers never see any of it.
+
+The models are JSON files: the ones shipped in `trained/` (taught on the corpus in `corpus/`),
+or those `manage.py train_scoring` writes from the moderators' decisions into
+COMMENTS_SCORING_MODELS. Each process reads a file once and again only when it changes, so
+retraining never holds up posting. Scoring never stands in the way of posting: when a model
+cannot be loaded or scoring fails, the scores are None, the failure is logged, and the
+comment passes today's rules alone.
 """
 
+import logging
+import os
+import threading
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from comments.triage import features
+from comments.triage.linear import Linear
+
+logger = logging.getLogger(__name__)
+
+SHIPPED = Path(__file__).with_name("trained")
+KINDS = ("spam", "abuse")
+HISTORY = 200  # the writer's most recent comments that their history is read from
+REPEAT_WINDOW = timedelta(days=1)
+REASON_FROM = 0.3  # a score below this needs no explaining
+REASON_LENGTH = 200  # Comment.score_reason's max_length
 
 
 @dataclass(frozen=True)
@@ -21,9 +49,150 @@ class Scores:
 
 UNSCORED = Scores()
 
+_loaded = {}  # kind -> (path, modification time, Linear or None)
+_loading = threading.Lock()
+
+
+def model_path(kind):
+    """The retrained model if there is one, else the shipped one."""
+    if settings.COMMENTS_SCORING_MODELS:
+        retrained = Path(settings.COMMENTS_SCORING_MODELS) / f"{kind}.json"
+        if retrained.exists():
+            return retrained
+    return SHIPPED / f"{kind}.json"
+
+
+def model(kind):
+    """This process's copy of a model, read again when its file has changed; None (logged
+    once per file version) when it cannot be read."""
+    path = model_path(kind)
+    try:
+        changed = os.stat(path).st_mtime_ns
+    except OSError:
+        changed = None
+    known = _loaded.get(kind)
+    if known and known[0] == path and known[1] == changed:
+        return known[2]
+    with _loading:
+        try:
+            loaded = Linear.from_json(path.read_text(encoding="utf-8"), kind)
+        except Exception:
+            logger.exception("The %s model at %s cannot be loaded: comments are not scored for %s.",
+                             kind, path, kind)
+            loaded = None
+        _loaded[kind] = (path, changed, loaded)
+    return loaded
+
 
 def score(body, author=None, *, ip_address=None, comment=None):
     """Scores for `body` written by `author` (None for a guest, then `ip_address` stands for
     them). `comment` is the comment being edited, if any, so it is not counted as a repeat
     of itself."""
-    return UNSCORED
+    try:
+        return scores_for(body, author, ip_address, comment)
+    except Exception:
+        logger.exception("Scoring a comment failed; it passes the rules unscored.")
+        return UNSCORED
+
+
+def scores_for(body, author, ip_address, comment):
+    writer = account(body, author, ip_address, comment) if model("spam") is not None else None
+    return judge(body, writer)
+
+
+def judge(body, writer):
+    """The scores of a text by a writer known as `writer` (a features.Account): the models'
+    part of scoring, without the database."""
+    spam_model, abuse_model = model("spam"), model("abuse")
+    spam = abuse = None
+    reasons = []
+    reading = features.Reading.of(body)
+    if spam_model is not None:
+        found = features.spam_features(reading, writer)
+        spam = spam_model.probability(found)
+        if spam >= REASON_FROM:
+            reasons.append((spam, spam_reason(reading, spam_model.strongest(found, count=8))))
+    if abuse_model is not None:
+        windows = features.abuse_windows(reading)
+        worst = max(windows, key=abuse_model.logit, default=set())
+        abuse = abuse_model.probability(worst) if windows else 0.0
+        if abuse >= REASON_FROM:
+            reasons.append((abuse, abuse_reason(abuse_model, worst)))
+    reason = "; ".join(text for _, text in sorted(reasons, reverse=True) if text)
+    return Scores(spam, abuse, reason[:REASON_LENGTH])
+
+
+def account(body, author, ip_address, comment=None):
+    """What the spam model knows about the writer: the account's age, what became of their
+    recent comments, and how many of their comments of the last day had this text or linked
+    where this one links. Guests are known by their address."""
+    from comments.models import Comment
+
+    mine = Comment.objects.all()
+    if comment is not None:
+        mine = mine.exclude(pk=comment.pk)
+    if author is None:
+        if not ip_address:
+            return features.Account()
+        mine = mine.filter(author=None, ip_address=ip_address)
+        age, statuses = 0.0, []
+    else:
+        mine = mine.filter(author=author)
+        age = (timezone.now() - author.date_joined).total_seconds() / 86400
+        statuses = list(mine.order_by("-created_at", "-id").values_list("status", flat=True)[:HISTORY])
+    same = Q(body=body)
+    for domain in {features.registered(host) for host in features.links(body[:settings.COMMENTS_MAX_LENGTH])}:
+        same |= Q(body__icontains=domain)
+    repeats = mine.filter(same, created_at__gte=timezone.now() - REPEAT_WINDOW).order_by()[:10].count()
+    Status = Comment.Status
+    return features.Account(
+        guest=author is None, age_days=age,
+        published=statuses.count(Status.PUBLISHED),
+        removed=sum(status in (Status.REMOVED, Status.SPAM) for status in statuses),
+        repeats=repeats,
+    )
+
+
+# The spam model's features, as a moderator would say them.
+SPAM_REASONS = {
+    "account:guest": "guest", "account:new": "new account", "account:first-day": "new account",
+    "history:none": "no published comments yet", "history:removed": "comments removed before",
+    "history:removed-often": "comments removed before", "repeated": "repeated across comments",
+    "repeated-often": "repeated across comments", "contact:email": "asks to be emailed",
+    "contact:phone": "gives a phone number", "style:money": "prices", "style:exclamations": "!!!",
+    "style:capitals": "shouting",
+}
+SHOP_WORDS = frozenset("shop store outlet deals deal sale discount cheap buy mall market pharmacy".split())
+LINK_KINDS = ("domain", "domainword", "tld", "link", "links")
+
+
+def spam_reason(reading, strongest):
+    """Up to three things that weighed most, in a moderator's words: "links to a shop
+    (replica-deals.shop), words like “replica”, new account"."""
+    parts = []
+    for name in strongest:
+        kind, _, value = name.partition(":")
+        if kind in LINK_KINDS:
+            domains = [features.registered(host) for host in reading.hosts]
+            words = {part for domain in domains for part in domain.replace(".", "-").split("-")}
+            text = ("links to a shop" if words & SHOP_WORDS else "links") + (f" ({domains[0]})" if domains else "")
+        elif kind in ("word", "pair"):
+            if value == "#" or any(part.startswith("words like") for part in parts):
+                continue
+            text = f"words like “{value}”"
+        elif kind == "stem":
+            continue
+        else:
+            text = SPAM_REASONS.get(name, name)
+        if text not in parts:
+            parts.append(text)
+    return ", ".join(parts[:3])
+
+
+def abuse_reason(abuse_model, window):
+    """The kind of abuse (insult, threat, hate) and the words that weighed most."""
+    strongest = abuse_model.strongest(window, count=8)
+    kinds = [abuse_model.categories.get(name) for name in strongest if abuse_model.categories.get(name)]
+    words = [name.partition(":")[2] for name in strongest if name.startswith(("word:", "pair:"))][:2]
+    kind = kinds[0] if kinds else "abuse"
+    return kind + (": " + ", ".join(f"“{word}”" for word in words) if words else "")

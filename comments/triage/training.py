@@ -1,0 +1,153 @@
+"""Teaching the two models: from the labelled corpus shipped here and from moderators' decisions.
+
+Labels: "ok" (approved), "spam", "removed" (removed for another reason: off-topic, privacy…),
+and the three kinds of abuse, "insult", "threat" and "hate". The spam model learns spam and
+other removals against approved comments; the abuse model learns the kinds of abuse against
+everything else that was approved or is spam. scikit-learn's logistic regression does the
+learning; the result is kept as weights in JSON (comments/triage/linear.py).
+
+The corpus (corpus/train.tsv, corpus/heldout.tsv) was written for this site: comments in the
+manner of a news site's discussion, with the account each came from. The held-out part is
+never trained on; `manage.py score_report` and `make bench` measure the models on it.
+"""
+
+import csv
+import os
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from comments.triage import features
+from comments.triage.linear import Linear
+
+CORPUS = Path(__file__).with_name("corpus")
+ABUSE = ("insult", "threat", "hate")
+LABELS = ("ok", "spam", "removed", *ABUSE)
+# How strongly the weights are held back (logistic regression's C): the corpus is small, and
+# a word seen in one spam example must not condemn every comment that uses it.
+REGULARISATION = 2.0
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    account: features.Account
+    label: str
+
+    @property
+    def removed(self):
+        """What moderators would take off the page (and the pending queue should hold)."""
+        return self.label != "ok"
+
+
+def read_corpus(name):
+    """The examples of corpus/<name>.tsv ("train" or "heldout")."""
+    examples = []
+    with open(CORPUS / f"{name}.tsv", encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(file, delimiter="\t", quoting=csv.QUOTE_NONE):
+            age = row["account_age_days"]
+            account = features.Account(
+                guest=age == "", age_days=float(age or 0), published=int(row["published"]),
+                removed=int(row["removed"]), repeats=int(row["repeats"]),
+            )
+            if row["label"] not in LABELS:
+                raise ValueError(f"{name}.tsv: unknown label {row['label']!r}")
+            examples.append(Example(row["text"], account, row["label"]))
+    return examples
+
+
+def site_examples(limit=50_000):
+    """Moderators' decisions as examples: each comment's last approval, removal or spam mark,
+    with the account as it stood when the comment was written."""
+    from comments.models import Comment, ModerationLog
+
+    Action, Reason = ModerationLog.Action, ModerationLog.Reason
+    by_reason = {Reason.HATE: "hate", Reason.VIOLENCE: "threat", Reason.ABUSE: "insult",
+                 Reason.SPAM: "spam"}
+    last = {}
+    decisions = (ModerationLog.objects.filter(
+        moderator__isnull=False, action__in=[Action.APPROVE, Action.REMOVE, Action.SPAM])
+        .order_by("-created_at", "-id").values_list("comment_id", "action", "reason")[:limit])
+    for comment_id, action, reason in decisions:
+        if comment_id not in last:
+            last[comment_id] = ("ok" if action == Action.APPROVE else "spam" if action == Action.SPAM
+                                else by_reason.get(reason, "removed"))
+    comments = (Comment.objects.filter(pk__in=list(last)).select_related("author")
+                .only("pk", "body", "created_at", "author__date_joined"))
+    authors = {comment.author_id for comment in comments if comment.author_id}
+    # Each author's comments in time order, for their history before each decided one.
+    history = defaultdict(list)
+    for author_id, created_at, status in (Comment.objects.filter(author_id__in=authors)
+                                          .order_by("created_at").values_list("author_id", "created_at", "status")):
+        history[author_id].append((created_at, status))
+    examples = []
+    for comment in comments:
+        if comment.author_id is None:
+            account = features.Account()
+        else:
+            before = [status for created_at, status in history[comment.author_id] if created_at < comment.created_at]
+            account = features.Account(
+                guest=False,
+                age_days=max(0.0, (comment.created_at - comment.author.date_joined).total_seconds() / 86400),
+                published=before.count(Comment.Status.PUBLISHED),
+                removed=sum(status in (Comment.Status.REMOVED, Comment.Status.SPAM) for status in before),
+            )
+        examples.append(Example(comment.body, account, last[comment.pk]))
+    return examples
+
+
+def fit(rows, targets):
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = DictVectorizer()
+    matrix = vectoriser.fit_transform([dict.fromkeys(row, 1) for row in rows])
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
+    model.fit(matrix, targets)
+    names = vectoriser.get_feature_names_out()
+    weights = {str(name): float(weight) for name, weight in zip(names, model.coef_[0]) if abs(weight) >= 1e-3}
+    return float(model.intercept_[0]), weights
+
+
+def train_spam(examples, about=None):
+    chosen = [example for example in examples if example.label in ("ok", "spam", "removed")]
+    bias, weights = fit([features.spam_features(features.Reading.of(example.text), example.account)
+                         for example in chosen],
+                        [example.label != "ok" for example in chosen])
+    return Linear("spam", bias, weights, {}, about or {})
+
+
+def train_abuse(examples, about=None):
+    chosen = [example for example in examples if example.label != "removed"]
+    rows = [features.abuse_features(features.Reading.of(example.text)) for example in chosen]
+    bias, weights = fit(rows, [example.label in ABUSE for example in chosen])
+    # Each word that points to abuse is named by the kind of abuse it mostly came from.
+    seen = defaultdict(Counter)
+    for row, example in zip(rows, chosen):
+        if example.label in ABUSE:
+            for name in row:
+                seen[name][example.label] += 1
+    categories = {name: seen[name].most_common(1)[0][0] for name, weight in weights.items()
+                  if weight > 0 and name in seen}
+    return Linear("abuse", bias, weights, categories, about or {})
+
+
+def train(examples, about=None):
+    return train_spam(examples, about), train_abuse(examples, about)
+
+
+def write(model, directory):
+    """Write the model where scoring finds it, atomically: a process loading it meanwhile reads
+    the old file or the new one, never half of one."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{model.kind}-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(model.to_json())
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from the site's other users
+        os.replace(temporary, directory / f"{model.kind}.json")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
