@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from comments import ratelimit, rules, tree, triage, versions
-from comments.errors import CommentError, DiscussionClosed, NoSuchComment, NotAllowed
+from comments.errors import CommentError, DiscussionClosed, MayBreakRules, NoSuchComment, NotAllowed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
 from newsroom.text import render_comment, strip_nul
 from notifications import queue as notifications
@@ -55,9 +55,11 @@ def hold(comment, why, status_before=""):
 
 
 def post_comment(*, article, body, author=None, guest_name="", guest_email="", parent=None,
-                 ip_address=None):
+                 ip_address=None, confirmed=False):
     """Post a new comment or a reply. Returns the comment (an identical recent one if this is
-    a resubmission). Raises CommentError with a readable message when it is refused."""
+    a resubmission). Raises CommentError with a readable message when it is refused, and
+    MayBreakRules when its abuse score is high and the writer has not `confirmed` they want
+    it posted all the same (it then waits for a moderator)."""
     body = strip_nul(body).strip()
     if not article.accepts_comments:
         raise DiscussionClosed("Comments on this article are closed.")
@@ -67,6 +69,8 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
     rules.check(author, body, person)
     body_html = render_comment(body)  # before the lock: the lock covers numbering and insert
     scores = triage.score(body, author, ip_address=ip_address)  # before the lock too
+    if not confirmed and rules.may_break_rules(scores, author, person):
+        raise MayBreakRules(scores)
 
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
@@ -124,13 +128,14 @@ def find_duplicate(article, body, author, guest_name, ip_address, parent):
     return same.order_by("pk").first()
 
 
-def edit_comment(comment, user, body):
+def edit_comment(comment, user, body, confirmed=False):
     """The author rewrites their comment within the edit window; the old text is kept.
 
     An edit passes the rules a new comment passes (comments/rules.py): a banned or suspended
     person cannot edit, a banned word is refused, and whatever would make a new comment wait
     (a suspect word, a pre-moderated article or person, a new account) sends the edited
-    comment back to the pending queue, logged as a hold. A moderator's approval was of the
+    comment back to the pending queue, logged as a hold; a high abuse score asks the writer
+    first, as for a new comment (MayBreakRules). A moderator's approval was of the
     old text, so readers' flags can hide the new one again."""
     refusal = comment.edit_refusal(user)
     if refusal:
@@ -140,6 +145,8 @@ def edit_comment(comment, user, body):
     rules.check(user, body, person)
     body_html = render_comment(body)  # before the row lock: rendering is the slow part
     scores = triage.score(body, user, comment=comment)  # so is scoring
+    if not confirmed and rules.may_break_rules(scores, user, person):
+        raise MayBreakRules(scores)
     with tree.changing(comment) as comment:
         refusal = comment.edit_refusal(user)  # a moderator may have decided meanwhile
         if refusal:

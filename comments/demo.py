@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils.text import slugify
 
-from comments import actions, moderation, tree, words
+from comments import actions, moderation, tree, triage, words
 from comments.models import Comment, Flag, ModerationLog, Word
 from newsroom.models import User
 from newsroom.text import render_comment
@@ -30,16 +30,19 @@ def load_seed_discussion(article, seed_comments):
     saved = {}
     for seed in seed_comments:
         parent = saved.get(seed.parent)
-        body_html = render_comment(seed.body)  # outside the lock, as actions.post_comment does
+        author = commenter(seed.author) if seed.author else None
+        # Outside the lock, as actions.post_comment does: the moderators' queues show the scores.
+        body_html, scores = render_comment(seed.body), triage.score(seed.body, author)
         with tree.locked(parent.tree_id if parent else None):
             if parent is not None:
                 parent.refresh_from_db()
             saved[seed.number] = actions.save_new(Comment(
                 article=article,
                 parent=parent,
-                author=commenter(seed.author) if seed.author else None,
+                author=author,
                 body=seed.body,
                 body_html=body_html,
+                spam_score=scores.spam, abuse_score=scores.abuse, score_reason=scores.reason,
                 status=Comment.Status.PUBLISHED,
                 created_at=article.published_at + FIRST_COMMENT_AFTER + seed.number * BETWEEN_COMMENTS,
             ))
@@ -94,10 +97,11 @@ def add_spam(article, moderator):
     name, body = SPAM
     if Comment.objects.filter(article=article, guest_name=name).exists():
         return
-    body_html = render_comment(body)
+    body_html, scores = render_comment(body), triage.score(body, None, ip_address="203.0.113.7")
     with tree.locked(None):
         comment = actions.save_new(Comment(
             article=article, guest_name=name, body=body, body_html=body_html,
+            spam_score=scores.spam, abuse_score=scores.abuse, score_reason=scores.reason,
             status=Comment.Status.PENDING,
             ip_address="203.0.113.7", created_at=article.published_at + timedelta(days=1),
         ))

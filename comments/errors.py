@@ -24,6 +24,18 @@ class RateLimited(CommentError):
         self.retry_after = retry_after
 
 
+class MayBreakRules(CommentError):
+    """The abuse score is high: the writer is shown the rules and their text to edit, and may
+    post it anyway (it then waits for a moderator). Not a refusal: the page answers 200."""
+
+    status = 200
+    message = "This may break our community rules."
+
+    def __init__(self, scores):
+        super().__init__(self.message)
+        self.scores = scores
+
+
 class NotAllowed(CommentError):
     """The person may not do this to the comment (not theirs, too late, or a moderator's
     decision came first): answered with the site's own 403 page, never a traceback."""

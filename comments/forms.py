@@ -18,6 +18,17 @@ class CommentForm(forms.Form):
     )
     # Set by the reply link's inline form; the reply page passes its parent in the URL.
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # Set on the form shown again with "This may break our community rules": sending it once
+    # more posts the text as it then is (to the pending queue if its abuse score is still high).
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def confirming(self):
+        """This form again, bound to what was sent and marked as seen the rules."""
+        data = self.data.copy()
+        data["confirmed"] = "1"
+        again = type(self)(data, initial=self.initial)
+        again.is_valid()
+        return again
 
 
 class GuestCommentForm(CommentForm):
@@ -34,6 +45,8 @@ class GuestCommentForm(CommentForm):
 
 class EditForm(forms.Form):
     body = CommentForm.base_fields["body"]
+    confirmed = CommentForm.base_fields["confirmed"]
+    confirming = CommentForm.confirming
 
 
 class FlagForm(forms.Form):

@@ -102,6 +102,14 @@ def status_for(article, author, body, person=None, scores=None):
     return Comment.Status.PUBLISHED, ""
 
 
+def may_break_rules(scores, author, person=None):
+    """Whether to ask the writer, before posting, if they mean it: the abuse score would hold
+    the comment. Staff and trusted people are never held, so never asked."""
+    if scores is None or scores.abuse is None or scores.abuse < settings.COMMENTS_ABUSE_HOLD:
+        return False
+    return author is None or not (author.is_staff or (person and person.trusted))
+
+
 def score_hold(scores):
     """Why the machine's scores hold a comment ("" if they do not): the site's rule, with the
     reason a moderator can check."""

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from comments import actions, discussion, ratelimit, rules, thread
-from comments.errors import CommentError, NoSuchComment, NotAllowed
+from comments.errors import CommentError, MayBreakRules, NoSuchComment, NotAllowed
 from comments.forms import CommentForm, EditForm, GuestCommentForm
 from comments.models import Comment
 from comments.visibility import missing, public_comment, shown_comment
@@ -56,20 +56,24 @@ def post_page(request, article, parent=None):
     form_class = CommentForm if request.user.is_authenticated else GuestCommentForm
     data = request.POST if request.method == "POST" else None  # an empty POST is still a POST
     form = form_class(data, initial={"parent": parent and parent.pk})
-    status, retry_after = 200, None
+    status, retry_after, nudge = 200, None, False
     if request.method == "POST" and not form.is_valid():
         status = 400
     elif request.method == "POST":
         try:
+            parent = parent or chosen_parent(request, form)
             comment = actions.post_comment(
                 article=article,
                 body=form.cleaned_data["body"],
-                parent=parent or chosen_parent(request, form),
+                parent=parent,
                 author=request.user if request.user.is_authenticated else None,
                 guest_name=form.cleaned_data.get("guest_name", ""),
                 guest_email=form.cleaned_data.get("guest_email", ""),
                 ip_address=request.META.get("REMOTE_ADDR") or None,
+                confirmed=form.cleaned_data["confirmed"],
             )
+        except MayBreakRules:
+            form, nudge = form.confirming(), True
         except CommentError as error:
             form.add_error(None, error.message)
             status = error.status
@@ -81,7 +85,7 @@ def post_page(request, article, parent=None):
             return redirect(thread.location(comment))
     # A refused POST shows the form with the refusal as its error (what they wrote stays).
     refusal = "" if data is not None else rules.refusal(request.user, rules.standing(request.user))
-    context = {"article": article, "parent": parent, "form": form, "refusal": refusal}
+    context = {"article": article, "parent": parent, "form": form, "refusal": refusal, "nudge": nudge}
     response = render(request, "comments/post.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -130,9 +134,13 @@ def edit(request, pk):
         messages.error(request, refusal)
         return redirect(thread.location(comment))
     form = EditForm(request.POST if request.method == "POST" else None, initial={"body": comment.body})
+    nudge = False
     if request.method == "POST" and form.is_valid():
         try:
-            comment = actions.edit_comment(comment, request.user, form.cleaned_data["body"])
+            comment = actions.edit_comment(comment, request.user, form.cleaned_data["body"],
+                                           confirmed=form.cleaned_data["confirmed"])
+        except MayBreakRules:
+            form, nudge, status = form.confirming(), True, 200
         except NotAllowed:
             raise  # a moderator decided first: the site's 403 page says so
         except CommentError as error:  # the posting rules: a banned word, a banned person…
@@ -144,7 +152,8 @@ def edit(request, pk):
             return redirect(thread.location(comment))
     else:
         status = 400 if form.errors else 200
-    return render(request, "comments/edit.html", {"comment": comment, "form": form}, status=status)
+    return render(request, "comments/edit.html", {"comment": comment, "form": form, "nudge": nudge},
+                  status=status)
 
 
 @login_required

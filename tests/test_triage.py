@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from comments import actions, demo, moderation, triage
+from comments.errors import MayBreakRules
 from comments.models import Comment, Commenter, ModerationLog
 from comments.triage import features, training
 from newsroom.demo import seed
@@ -83,7 +84,7 @@ def test_a_shop_link_from_a_new_account_is_held_as_spam_with_a_reason(article):
 
 
 def test_an_insult_is_held_as_abuse_and_named_an_insult(article):
-    comment = post(article, seasoned_account(), INSULT)
+    comment = post(article, seasoned_account(), INSULT, confirmed=True)  # after the nudge
     comment.refresh_from_db()
     assert comment.status == S.PENDING
     assert comment.abuse_score >= 0.5
@@ -119,7 +120,9 @@ def test_an_edit_is_scored_again_and_held_when_it_turns_abusive(article):
     author = seasoned_account()
     comment = post(article, author, ORDINARY)
     assert comment.status == S.PUBLISHED
-    comment = actions.edit_comment(comment, author, INSULT)
+    with pytest.raises(MayBreakRules):
+        actions.edit_comment(comment, author, INSULT)
+    comment = actions.edit_comment(comment, author, INSULT, confirmed=True)
     comment.refresh_from_db()
     assert comment.status == S.PENDING and comment.abuse_score >= 0.5
     assert comment.moderation_log.get().note.startswith("Scored as likely abuse")
@@ -240,3 +243,83 @@ def test_settings_have_the_documented_defaults():
     from newsroom import settings as defaults
 
     assert (defaults.COMMENTS_SPAM_HOLD, defaults.COMMENTS_ABUSE_HOLD) == (0.6, 0.5)
+
+
+# The nudge before posting ---------------------------------------------------------------------
+
+def post_form(client, url, body, **extra):
+    return client.post(url, {"body": body, **extra})
+
+
+def test_an_abusive_comment_comes_back_with_the_rules_and_posts_anyway_on_a_second_submit(client, article):
+    client.force_login(seasoned_account())
+    url = f"/comments/article/{article.pk}/"
+    page = post_form(client, url, INSULT)
+    html = page.content.decode()
+    assert page.status_code == 200 and not Comment.objects.exists()
+    assert "This may break our community rules" in html and "no insults or name-calling" in html
+    assert "pathetic moron" in html  # the text, to edit
+    assert 'type="hidden" name="confirmed" value="1"' in html and "Post anyway" in html
+    assert "score" not in html.lower()  # the writer sees the rules, never a number
+    confirmed = post_form(client, url, INSULT, confirmed="1")
+    comment = Comment.objects.get()
+    assert confirmed.status_code == 302 and comment.status == S.PENDING
+    assert comment.moderation_log.get().note.startswith("Scored as likely abuse")
+    assert "once a moderator has approved it" in client.get(confirmed["Location"]).content.decode()
+
+
+def test_after_the_nudge_an_edited_text_that_keeps_the_rules_is_published(client, article):
+    client.force_login(seasoned_account())
+    url = f"/comments/article/{article.pk}/"
+    post_form(client, url, INSULT)
+    post_form(client, url, ORDINARY, confirmed="1")
+    assert Comment.objects.get().status == S.PUBLISHED
+
+
+def test_the_inline_reply_form_keeps_its_parent_through_the_nudge(client, article):
+    parent = post(article, seasoned_account(), ORDINARY)
+    client.force_login(seasoned_account())
+    page = post_form(client, f"/comments/article/{article.pk}/", INSULT, parent=parent.pk)
+    html = page.content.decode()
+    assert "This may break our community rules" in html
+    assert f'name="parent" value="{parent.pk}"' in html and "Reply to" in html
+    post_form(client, f"/comments/article/{article.pk}/", INSULT, parent=parent.pk, confirmed="1")
+    reply = Comment.objects.get(parent=parent)
+    assert reply.status == S.PENDING
+
+
+def test_the_reply_page_and_the_edit_page_nudge_too(client, article):
+    author = seasoned_account()
+    parent = post(article, seasoned_account(), ORDINARY)
+    client.force_login(author)
+    assert "This may break our community rules" in post_form(client, f"/comments/{parent.pk}/reply/", INSULT).content.decode()
+    mine = post(article, author, ORDINARY)
+    page = post_form(client, f"/comments/{mine.pk}/edit/", INSULT)
+    assert page.status_code == 200 and "This may break our community rules" in page.content.decode()
+    assert "Save anyway" in page.content.decode()
+    mine.refresh_from_db()
+    assert mine.body == ORDINARY and mine.status == S.PUBLISHED
+    post_form(client, f"/comments/{mine.pk}/edit/", INSULT, confirmed="1")
+    mine.refresh_from_db()
+    assert mine.body == INSULT and mine.status == S.PENDING
+
+
+def test_staff_are_not_nudged(client, article):
+    client.force_login(StaffFactory())
+    response = post_form(client, f"/comments/article/{article.pk}/", INSULT)
+    assert response.status_code == 302 and Comment.objects.get().status == S.PUBLISHED
+
+
+def test_an_ordinary_comment_is_not_nudged(client, article):
+    client.force_login(new_account())
+    response = post_form(client, f"/comments/article/{article.pk}/", ORDINARY)
+    assert response.status_code == 302 and Comment.objects.get().status == S.PUBLISHED
+
+
+def test_the_demo_discussion_is_scored_for_the_moderators_queues():
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    removed = Comment.objects.filter(moderation_log__action=ModerationLog.Action.REMOVE)
+    assert removed.count() == len(demo.REMOVALS)
+    assert all(comment.abuse_score >= 0.5 for comment in removed)
+    advert = Comment.objects.get(guest_name=demo.SPAM[0])
+    assert advert.spam_score >= 0.6 and "links (example.com)" in advert.score_reason

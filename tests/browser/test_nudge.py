@@ -1,0 +1,62 @@
+"""The nudge before posting, in the browser: the inline reply form (JavaScript) and the same
+without JavaScript both come back with the community rules and the text, and a second submit
+posts it to the pending queue."""
+
+import pytest
+
+from comments.models import Comment
+from tests.factories import ArticleFactory, UserFactory, make_comment
+
+pytestmark = pytest.mark.browser
+
+INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
+
+
+@pytest.fixture(autouse=True)
+def no_flood_limits(settings):
+    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
+
+
+def sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def reply_and_post_anyway(page, article, parent):
+    page.goto(article.get_absolute_url())
+    page.locator(f"#comment-{parent.pk} > article").get_by_role("link", name="Reply").click()
+    form = page.locator(f"#comment-{parent.pk} > article form") if page.locator(
+        f"#comment-{parent.pk} > article form").count() else page.locator("form.comment-form")
+    form.get_by_label("Your comment").fill(INSULT)
+    form.get_by_role("button", name="Post reply").click()
+    page.get_by_text("This may break our community rules").wait_for()
+    assert page.get_by_label("Your comment").input_value() == INSULT
+    assert Comment.objects.filter(parent=parent).count() == 0
+    page.get_by_role("button", name="Post anyway").click()
+    page.get_by_text("once a moderator has approved it").wait_for()
+    reply = Comment.objects.get(parent=parent)
+    assert reply.status == Comment.Status.PENDING and reply.body == INSULT
+
+
+def test_the_inline_reply_form_nudges_and_posts_anyway(page):
+    article = ArticleFactory()
+    parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
+    UserFactory(username="writer")
+    sign_in(page, "writer")
+    reply_and_post_anyway(page, article, parent)
+
+
+def test_without_javascript_the_reply_page_nudges_and_posts_anyway(browser, live_server):
+    article = ArticleFactory()
+    parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
+    UserFactory(username="nojs")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, "nojs")
+        reply_and_post_anyway(page, article, parent)
+        assert "/reply/" in page.url or page.url.endswith("#comments")
+    finally:
+        context.close()
