@@ -7,11 +7,13 @@ have waited):
 2. Guests always wait.
 3. A suspect word makes the comment wait (staff excepted).
 4. Staff and trusted people skip the rest (their comments are scored all the same).
-5. A spam or abuse score at its threshold (COMMENTS_SPAM_HOLD, COMMENTS_ABUSE_HOLD; the
-   scores come from comments/triage, computed before the lock) makes the comment wait.
-6. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
+5. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
    fewer than COMMENTS_NEW_ACCOUNT_HOLD published comments all make the comment wait.
-6. A new account that has not confirmed its email address yet waits too, or, with
+6. A spam or abuse score at its threshold (COMMENTS_SPAM_HOLD, COMMENTS_ABUSE_HOLD; the
+   scores come from comments/triage, computed before the lock) makes the comment wait. After the
+   holds a moderator set up (which keep their own reason; the scores are on the comment),
+   before the email confirmation's, which confirming the address releases.
+7. A new account that has not confirmed its email address yet waits too, or, with
    COMMENTS_UNCONFIRMED_EMAIL=refuse, cannot post until it has (notifications/confirmation.py).
 """
 
@@ -87,9 +89,6 @@ def status_for(article, author, body, person=None, scores=None):
             return Comment.Status.PENDING, f"Contains the suspect word “{word}”."
     if author.is_staff or (person and person.trusted):
         return Comment.Status.PUBLISHED, ""
-    why = score_hold(scores)
-    if why:
-        return Comment.Status.PENDING, why
     if article.premoderate_comments:
         return Comment.Status.PENDING, "The article is pre-moderated."
     if person and person.premoderate:
@@ -97,6 +96,9 @@ def status_for(article, author, body, person=None, scores=None):
     first = settings.COMMENTS_NEW_ACCOUNT_HOLD
     if first and Comment.objects.filter(author=author, status=Comment.Status.PUBLISHED).count() < first:
         return Comment.Status.PENDING, f"New account: its first {first} comments wait for approval."
+    why = score_hold(scores)
+    if why:
+        return Comment.Status.PENDING, why
     if confirmation.awaiting(author):
         return Comment.Status.PENDING, confirmation.HOLD_REASON
     return Comment.Status.PUBLISHED, ""

@@ -169,10 +169,10 @@ def test_an_edit_that_loses_a_race_to_a_removal_gets_the_sites_page(client, auth
     comment = make_comment(article, author=author, body="Before.")
     real_edit = actions.edit_comment
 
-    def removed_meanwhile(comment, user, body):
+    def removed_meanwhile(comment, user, body, **options):
         # The moderator's removal commits after the edit page checked, before the edit locks.
         moderation.decide(comment, "remove", moderator(), reason="abuse")
-        return real_edit(comment, user, body)
+        return real_edit(comment, user, body, **options)
 
     monkeypatch.setattr(actions, "edit_comment", removed_meanwhile)
     with caplog.at_level(logging.WARNING, logger="django.request"):
