@@ -17,6 +17,9 @@ It measures, in a throw-away database of its own (never the developer's data):
   thread when the comments table holds 10,000, then 100,000 comments;
 - the worst time newsroom.text.render_comment takes on a body of the pathological corpus
   (comments/pathological.py), beside an ordinary comment's;
+- scoring a comment for spam and abuse: the models' load time and memory, the time per
+  comment (median, p99) and the precision/recall table on the held-out corpus
+  (comments/bench_scoring.py);
 - posting through HTTP: 16 concurrent posters against gunicorn (see comments/bench_http.py).
 - the anonymous page served through gunicorn and nginx, and its 304 (comments/bench_serving.py).
 """
@@ -36,7 +39,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from comments import actions, bench_http, bench_serving, checks, pathological
+from comments import actions, bench_http, bench_scoring, bench_serving, checks, pathological
 from comments.generate import SENTENCES, generate
 from comments.models import Comment
 from newsroom.models import User
@@ -356,13 +359,14 @@ def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1
         warnings.filterwarnings("ignore", message="No directory at")
         log(f"Database: {connection.vendor}")
         render = bench_render(log)
+        scoring = bench_scoring.run(log)
         # Replies first: they need the table to grow from small to large; the pages are then
         # read from the full table, as on a live site.
         reply_results = bench_replies(reply_tables, thread_size, replies, seed, log) if reply_tables else []
         pages = bench_pages(sizes, runs, seed, log)
         http = bench_http.bench_http(http_posts, seed, log) if http_posts else None
         report = checks.check()
-        lines = table(pages, reply_results, render) + (http_table(http) if http else [])
+        lines = table(pages, reply_results, render) + scoring + (http_table(http) if http else [])
         lines += bench_serving.run(rounds=serving_rounds, seconds=serving_seconds, runs=runs * 2,
                                    seed=seed, log=log)
         lines.append("")

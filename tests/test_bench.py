@@ -40,6 +40,10 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     assert not configured.exists()  # the bench never opened the configured database
     assert "Rendering a comment (newsroom.text.render_comment)" in out
     assert "pathological bodies of up to 10,000 characters" in out
+    assert "Scoring a comment (comments.triage.score: spam and abuse)" in out
+    assert "with the writer's history:" in out and "MB in memory per worker" in out
+    assert "the longest comment (10,000 characters)" in out
+    assert "pending queue: all a moderator removes" in out
     assert "Posting through HTTP: 16 concurrent posters, gunicorn with 2 workers" in out
     assert "answers: 48 x 302; stored: 48 (nothing acknowledged lost)" in out
 
