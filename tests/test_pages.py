@@ -182,3 +182,31 @@ def test_an_image_saved_through_its_field_stores_its_size_and_smaller_copies():
     assert stored == {"lead_image_width": 1000, "lead_image_height": 500}
     storage, name = article.lead_image.storage, f"renditions/{article.lead_image_digest}"
     assert storage.exists(f"{name}-480w.jpg") and storage.exists(f"{name}-800w.jpg")
+
+
+# HTML's "valid global date and time string" allows seconds and an offset, not Django's
+# six-digit fractions ("c" format): the Nu HTML checker reported them on every list page.
+VALID_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(Z|[+-]\d\d:?\d\d)")
+
+
+def test_time_elements_carry_valid_datetimes(client, story):
+    story.published_at = story.published_at.replace(microsecond=123456)
+    story.save()
+    for address in ["/", story.section.get_absolute_url(), "/search/?q=rivers", story.get_absolute_url()]:
+        html = client.get(address).content.decode()
+        stamps = re.findall(r'<time datetime="([^"]*)"', html)
+        assert stamps, address
+        for stamp in stamps:
+            assert VALID_DATETIME.fullmatch(stamp), (address, stamp)
+
+
+def heading_levels(html):
+    return [int(level) for level in re.findall(r"<h([1-6])\b", html)]
+
+
+def test_list_pages_never_skip_a_heading_level(client, story):
+    for address in ["/", story.section.get_absolute_url(), "/search/?q=rivers", "/tags/weather/",
+                    f"/{story.published_at:%Y}/", "/authors/ada-writer/"]:
+        levels = heading_levels(client.get(address).content.decode())
+        assert levels[0] == 1 and 3 in levels, (address, levels)
+        assert all(after - before <= 1 for before, after in zip(levels, levels[1:])), (address, levels)
