@@ -5,6 +5,8 @@ comments/markup.py, with each signed-in reader's own controls written in.
   the cache under its root's id and version (comments/versions.py moves the version with
   every public change in the thread), so a page whose threads are all cached reads no comment
   at all, and one new reply re-reads and re-renders its own thread only.
+- the editors' picks: a strip of the newest few above the discussion, and all of them as the
+  "Picks" order (each comment on its own, with its reason), in one query, none without picks.
 - `comment_page`: a comment's own page (the comments above it, then its subtree), rendered
   each time: it is small, and the page cache keeps it whole.
 """
@@ -22,6 +24,9 @@ from newsroom.release import RELEASE
 
 logger = logging.getLogger(__name__)
 
+PICKS_IN_STRIP = 3
+PICKS_ORDER = "picks"
+
 # Kept for a day after its last use; a changed thread is kept under a new key, so nothing is
 # ever stale, and the old entry simply ages out.
 THREAD_MARKUP_SECONDS = 24 * 3600
@@ -32,6 +37,8 @@ class Discussion:
     sort: str
     page: object  # the Paginator's page, for the page links
     markup: str  # the threads' <li>s (safe); empty when no thread takes a place
+    picks: str = ""  # the editors' picks strip (safe), or ""
+    sorts: tuple = thread.SORT_LABELS  # the orders offered: "Picks" too when there are some
 
 
 def controls_for(user, *, recommended, flags_of):
@@ -46,6 +53,8 @@ def controls_for(user, *, recommended, flags_of):
 
 
 def article_discussion(article, *, sort=None, page_number=1, user=None):
+    if sort == PICKS_ORDER and article.pick_count:
+        return picked_discussion(article, user=user)
     page = thread.page_of_threads(article, sort=sort, page_number=page_number)
     tree_ids = [root.tree_id for root in page.roots]
     markups = thread_markups(article, page.roots)
@@ -58,7 +67,29 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
         html = "".join(item.html for item in markups)
     else:
         html = "".join(controls.write_into(item) for item in markups)
-    return Discussion(sort=page.sort, page=page.page, markup=mark_safe(html))
+    picks = thread.picks(article, limit=PICKS_IN_STRIP) if tree_ids else []
+    return Discussion(
+        sort=page.sort, page=page.page, markup=mark_safe(html),
+        picks=markup.picks_strip(picks, more_link=f"?sort={PICKS_ORDER}#comments") if picks else "",
+        sorts=(*thread.SORT_LABELS, (PICKS_ORDER, "Picks")) if article.pick_count else thread.SORT_LABELS,
+    )
+
+
+def picked_discussion(article, *, user=None):
+    """The "Picks" order: every editors' pick readers can see, newest pick first, each on its
+    own with its reason and the reader's controls (one page: picks are few)."""
+    nodes = thread.picks(article)
+    if not nodes:  # every pick is hidden now: the discussion as usual
+        return article_discussion(article, user=user)
+    shared = markup.comments(nodes, accepts_comments=article.accepts_comments)
+    controls = controls_for(
+        user if nodes else None,
+        recommended=lambda: thread.recommended_by(user, comment__in=[node.id for node in nodes]),
+        flags_of={"pk__in": [node.id for node in nodes]},
+    )
+    html = shared.html if controls is None else controls.write_into(shared)
+    return Discussion(sort=PICKS_ORDER, page=None, markup=mark_safe(html),
+                      sorts=(*thread.SORT_LABELS, (PICKS_ORDER, "Picks")))
 
 
 def thread_markups(article, roots):

@@ -69,6 +69,14 @@ class FlagForm(forms.Form):
         return data
 
 
+class PickForm(forms.Form):
+    pick_reason = forms.CharField(
+        label="Why is it picked? Readers see this beside it.", max_length=200,
+        help_text="For example “a first-hand account” or “the best counter-argument”.",
+        error_messages={"required": "Please say why this comment is picked: readers see the reason."},
+    )
+
+
 class RemoveForm(forms.Form):
     reason = forms.ChoiceField(
         label="Why is it removed?", choices=[("", "Choose a reason…"), *ModerationLog.Reason.choices],

@@ -94,13 +94,22 @@ def comment_url_prefix():
 @dataclass(frozen=True)
 class Markup:
     """Markup the same for every reader, and where each shown comment's per-reader controls
-    go: `slots` holds (offset in html, comment id, author id, replies locked, created at)."""
+    go: `slots` holds (offset in html, comment id, author id, replies locked, created at,
+    picked)."""
 
     html: str
     slots: tuple = ()
 
     def __str__(self):
         return self.html
+
+
+def pick_note(comment):
+    """An editors' pick's mark, with the reason they gave, above its words ("" if not one)."""
+    if not comment.pick_reason:
+        return ""
+    return (f'<p class="comment__pick"><strong>Editors’ pick</strong> '
+            f'<span>{escape(comment.pick_reason)}</span></p>')
 
 
 def comments(nodes, *, accepts_comments, prefix=None, clock=None):
@@ -132,12 +141,13 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None):
             part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
                     f'<header><b>{name(node)}</b> '
                     f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited else ""}</header>'
-                    f'<div>{node.body_html}</div><footer>'
+                    f'{pick_note(node)}<div>{node.body_html}</div><footer>'
                     f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
                     f'{f" <span>{count} ♥</span>" if count else ""}')
             parts.append(part)
             length += len(part)
-            slots.append((length, pk, node.author_id, node.replies_locked, node.created_at))
+            slots.append((length, pk, node.author_id, node.replies_locked, node.created_at,
+                          bool(node.pick_reason)))
             part = "</footer></article>"
         if node.cut_off:
             part += f'<a class="comment__more" href="{link}">Continue this thread →</a>'
@@ -181,7 +191,7 @@ class Controls:
         self.flags = flags or {}
         self.prefix = escape(prefix or comment_url_prefix())
 
-    def __call__(self, pk, author_id, replies_locked, created_at):
+    def __call__(self, pk, author_id, replies_locked, created_at, picked):
         if author_id == self.user_id:
             link = f"{self.prefix}{pk}/"
             own = f' <a href="{link}delete/">Delete</a>'
@@ -196,18 +206,20 @@ class Controls:
             own = (f' <button class="link-button" name="recommend" value="{pk}" '
                    f'aria-pressed="false">Recommend</button>')
         if self.moderator:
-            own += self.moderation_buttons(pk, replies_locked)
+            own += self.moderation_buttons(pk, replies_locked, picked)
         return own
 
-    def moderation_buttons(self, pk, replies_locked):
+    def moderation_buttons(self, pk, replies_locked, picked):
         action = f"{self.prefix}moderate/"
         lock = ("unlock", "Unlock replies") if replies_locked else ("lock", "Lock replies")
+        pick = ("unpick", "Unpick") if picked else ("pick", "Pick")
         flags = self.flags.get(pk, 0)
         return (
             f' <span class="comment__moderate">'
             f'<button class="link-button" formaction="{action}" name="approve" value="{pk}">Approve</button> '
             f'<button class="link-button" formaction="{action}" name="remove" value="{pk}">Remove</button> '
-            f'<button class="link-button" formaction="{action}" name="{lock[0]}" value="{pk}">{lock[1]}</button>'
+            f'<button class="link-button" formaction="{action}" name="{lock[0]}" value="{pk}">{lock[1]}</button> '
+            f'<button class="link-button" formaction="{action}" name="{pick[0]}" value="{pk}">{pick[1]}</button>'
             f'{f" <span>{flags} flag{pluralize(flags)}</span>" if flags else ""}</span>'
         )
 
@@ -220,6 +232,17 @@ class Controls:
             start = offset
         parts.append(markup.html[start:])
         return "".join(parts)
+
+
+def picks_strip(nodes, *, more_link, prefix=None):
+    """The editors' picks above the discussion: each with its reason, its words, its author
+    and a link to it; `more_link` leads to all of them (the "Picks" order)."""
+    items = "".join(f"<li>{pick_note(node)}{quote(node, link=True, prefix=prefix)}</li>" for node in nodes)
+    return mark_safe(
+        f'<section class="picks" aria-labelledby="picks-heading"><h3 id="picks-heading">'
+        f'Editors’ picks</h3><ol class="picks__list">{items}</ol>'
+        f'<p class="picks__more"><a href="{escape(more_link)}">All editors’ picks</a></p></section>'
+    )
 
 
 def quote(comment, *, link=False, prefix=None, to_author=False):

@@ -89,6 +89,15 @@ class Comment(MPTTModel):
         help_text="What made the scores, in words for a moderator (“links to a shop, new account”).",
     )
 
+    # An editors' pick (comments/moderation.py set_picked): when, by whom, and why, in words
+    # shown to readers beside the comment ("a first-hand account").
+    picked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False, db_index=False,
+    )
+    pick_reason = models.CharField(max_length=200, blank=True, editable=False)
+
     objects = CommentManager()
 
     class MPTTMeta:
@@ -117,6 +126,10 @@ class Comment(MPTTModel):
             models.Index(fields=["author", "created_at", "id"], name="comment_author_time"),
             models.Index(Lower("guest_email"), name="comment_guest_email",
                          condition=~models.Q(guest_email="")),
+            # The editors' picks of a discussion, newest first; partial, so the rows a reply
+            # renumbers (never picked ones only) add nothing to it.
+            models.Index(fields=["article", "-picked_at"], name="comment_picks",
+                         condition=models.Q(picked_at__isnull=False)),
         ]
         permissions = [("moderate_comment", "Can moderate comments")]
 
@@ -238,6 +251,8 @@ class ModerationLog(models.Model):
         HIDE = "hide", "Hidden after flags"  # automatic, at the flag threshold
         DELETE = "delete", "Deleted by its author"
         WITHDRAW = "withdraw", "Withdrawn by its author"  # deleted after a moderator's removal
+        PICK = "pick", "Picked by the editors"  # the note is the reason readers see
+        UNPICK = "unpick", "No longer picked"
 
     class Reason(models.TextChoices):
         HATE = "hate", "Hate or dehumanising language"

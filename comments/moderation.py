@@ -215,6 +215,33 @@ def set_replies_locked(comment, locked, moderator, *, reason="", note=""):
                    reason=reason, note=note)
 
 
+PICK_REASON_LENGTH = Comment._meta.get_field("pick_reason").max_length
+
+
+def set_picked(comment, picked, editor, *, reason=""):
+    """Make a shown comment an editors' pick, with the reason readers see beside it ("a
+    first-hand account"), or stop picking it. Logged (the reason as the note); the picks
+    strip and the "Picks" order show it at once (the discussion's and thread's versions
+    move). Returns the log entry, or None if nothing changed."""
+    reason = " ".join(strip_nul(reason or "").split())
+    if picked and not reason:
+        raise CommentError("Please say why this comment is picked: readers see the reason.")
+    if len(reason) > PICK_REASON_LENGTH:
+        raise CommentError(f"Please keep the reason within {PICK_REASON_LENGTH} characters.")
+    with tree.changing(comment) as comment:
+        was_picked = comment.picked_at is not None
+        if picked and comment.status != S.PUBLISHED:
+            raise CommentError("Only a comment readers can see can be picked.")
+        if picked == was_picked and (not picked or reason == comment.pick_reason):
+            return None
+        comment.picked_at = (comment.picked_at or timezone.now()) if picked else None
+        comment.picked_by = editor if picked else None
+        comment.pick_reason = reason if picked else ""
+        comment.save(update_fields=["picked_at", "picked_by", "pick_reason"])
+        versions.discussion_changed(comment, picks=int(picked) - int(was_picked))
+        return log(comment, Action.PICK if picked else Action.UNPICK, editor, note=reason)
+
+
 class AlreadyFlagged(CommentError):
     status = 200
 

@@ -1,4 +1,4 @@
-"""Moderation on the site itself: readers flag comments; staff approve, remove and lock
+"""Moderation on the site itself: readers flag comments; staff approve, remove, lock and pick
 beside each comment (plain POST buttons in the discussion's one form, no JavaScript)."""
 
 from django.contrib import messages
@@ -8,12 +8,12 @@ from django.views.decorators.http import require_POST
 
 from comments import moderation, thread
 from comments.errors import CommentError, NoSuchComment, NotAllowed
-from comments.forms import FlagForm, RemoveForm
+from comments.forms import FlagForm, PickForm, RemoveForm
 from comments.models import Comment
 from comments.views import answers_errors
 from comments.visibility import shown_comment
 
-STAFF_ACTIONS = ("approve", "remove", "lock", "unlock")
+STAFF_ACTIONS = ("approve", "remove", "lock", "unlock", "pick", "unpick")
 
 
 @login_required
@@ -42,7 +42,7 @@ def flag(request, pk):
 @answers_errors
 def moderate(request):
     """The staff buttons beside each comment: the button pressed names the action and the
-    comment. Removing asks for a reason first, on a small page of its own."""
+    comment. Removing and picking ask for a reason first, each on a small page of its own."""
     if not moderation.can_moderate(request.user):
         raise NotAllowed("Only moderators can do that.")
     action = next((name for name in STAFF_ACTIONS if name in request.POST), None)
@@ -54,14 +54,25 @@ def moderate(request):
     if action == "remove" and not form.is_valid():
         return render(request, "comments/remove.html", {"comment": comment, "form": form},
                       status=400 if form.is_bound else 200)
-    if action == "remove":
+    pick_form = PickForm(request.POST if "pick_reason" in request.POST else None,
+                         initial={"pick_reason": comment.pick_reason})
+    if action == "pick" and not pick_form.is_valid():
+        return render(request, "comments/pick.html", {"comment": comment, "form": pick_form},
+                      status=400 if pick_form.is_bound else 200)
+    if action == "pick":
+        entry = moderation.set_picked(comment, True, request.user, reason=pick_form.cleaned_data["pick_reason"])
+    elif action == "unpick":
+        entry = moderation.set_picked(comment, False, request.user)
+    elif action == "remove":
         entry = moderation.decide(comment, "remove", request.user, **form.cleaned_data)
     elif action == "approve":
         entry = moderation.decide(comment, "approve", request.user)
     else:
         entry = moderation.set_replies_locked(comment, action == "lock", request.user)
     done = {"approve": "Comment approved: flags will no longer hide it.", "remove": "Comment removed.",
-            "lock": "Replies to this comment are locked.", "unlock": "Replies to this comment are open again."}
+            "lock": "Replies to this comment are locked.", "unlock": "Replies to this comment are open again.",
+            "pick": "Comment picked: it shows among the editors’ picks with your reason.",
+            "unpick": "Comment no longer picked."}
     if entry is None:
         messages.warning(request, "Nothing changed: that does not apply to this comment now.")
     else:

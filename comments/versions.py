@@ -18,9 +18,11 @@ The versions
 
 The API (for the writers in comments/actions.py, comments/moderation.py and the tools that
 write comments in bulk)
-- ``discussion_changed(comment, count=0)``: after changing ``comment`` in a way the public
-  can see (posted, edited, a status, a recommendation, replies locked); ``count`` is the
-  change of the article's public count. Two small UPDATEs; call it inside the transaction.
+- ``discussion_changed(comment, count=0, picks=0)``: after changing ``comment`` in a way the
+  public can see (posted, edited, a status, a recommendation, replies locked, picked by the
+  editors); ``count`` is the change of the article's public count, ``picks`` of its number
+  of editors' picks (``Article.pick_count``). Two small UPDATEs; call it inside the
+  transaction.
 - ``comments_added({article id: public count})``: after comments were written in bulk.
 - ``articles_changed(article_ids)``: after any other bulk change (a recount).
 Commenters' names are shown beside their comments, so renaming a person moves the
@@ -39,9 +41,11 @@ from newsroom.models import Article, User
 NAME_FIELDS = ("display_name", "username", "is_staff")
 
 
-def discussion_changed(comment, count=0):
+def discussion_changed(comment, count=0, picks=0):
     now = timezone.now()
     moved = {"discussion_version": F("discussion_version") + 1, "discussion_changed_at": now}
+    if picks:
+        moved["pick_count"] = F("pick_count") + picks
     if count:
         # F() makes it atomic: concurrent writers in other threads never undo each other.
         moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now)

@@ -17,6 +17,7 @@ UPDATE_GRACE = timedelta(minutes=5)
 # article saved from a copy read earlier must not write its stale values back.
 DISCUSSION_FIELDS = {
     "comment_count", "comment_count_changed_at", "discussion_version", "discussion_changed_at",
+    "pick_count",
 }
 
 
@@ -184,6 +185,9 @@ class Article(models.Model):
     comment_count_changed_at = models.DateTimeField(null=True, editable=False)
     discussion_version = models.PositiveBigIntegerField(default=0, editable=False)
     discussion_changed_at = models.DateTimeField(null=True, editable=False)
+    # How many of its comments the editors picked (shown or not): the page reads the picks
+    # only when there are some.
+    pick_count = models.PositiveIntegerField(default=0, editable=False)
     comments_closed = models.BooleanField(
         default=False, help_text="Closed discussions stay readable but take no new comments."
     )

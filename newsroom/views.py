@@ -22,7 +22,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from comments import discussion, rules, thread
+from comments import discussion, rules
 from comments.forms import CommentForm
 from newsroom.models import Article, Author, Section, SiteVersion, Tag
 from newsroom.pagecache import personal
@@ -233,7 +233,6 @@ class ArticleView(ArticleDateMixin, DateDetailView):
             "posting_refusal": (rules.refusal(request.user, rules.standing(request.user))
                                 if article.accepts_comments else ""),
             "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
-            "sorts": thread.SORT_LABELS,
         }
         return render_to_string("comments/_discussion.html", context, request)
 

@@ -1,0 +1,52 @@
+"""The discussion as a newsroom page, in the browser: editors' picks, journalists' badges,
+edit histories and the comments feed (a phone and a desktop)."""
+
+import pytest
+
+from comments.models import ModerationLog
+from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_moderator_picks_a_comment_and_readers_see_it_with_its_reason(page, browser, live_server,
+                                                                    csp_violations, size):
+    page.set_viewport_size(size)
+    article = ArticleFactory(headline="Bridge closed after storm")
+    witness = make_comment(article, author=UserFactory(display_name="Witness"), body="I was on that bridge.")
+    make_comment(article, author=UserFactory(display_name="Other"), body="Roads are fine here.")
+    moderator(username="mod", password=PASSWORD)
+    sign_in(page, "mod")
+    page.goto(article.get_absolute_url())
+    page.locator(f"#comment-{witness.pk}").get_by_role("button", name="Pick", exact=True).click()
+    page.get_by_label("Why is it picked?").fill("A first-hand account")
+    page.get_by_role("button", name="Pick comment").click()
+    assert "Comment picked" in page.locator(".messages").inner_text()
+    assert ModerationLog.objects.filter(action="pick", comment=witness).exists()
+
+    reader = browser.new_context(base_url=live_server.url, viewport=size)
+    csp_violations.watch(reader)
+    try:
+        anonymous = reader.new_page()
+        anonymous.goto(article.get_absolute_url())
+        strip = anonymous.locator("section.picks")
+        assert strip.is_visible()
+        assert "A first-hand account" in strip.inner_text() and "I was on that bridge." in strip.inner_text()
+        assert anonymous.get_by_role("button", name="Pick").count() == 0
+        anonymous.get_by_role("link", name="Picks", exact=True).click()
+        listed = anonymous.locator("ol.threads").inner_text()
+        assert "I was on that bridge." in listed and "Roads are fine here." not in listed
+    finally:
+        reader.close()
