@@ -153,12 +153,14 @@ def edit_comment(comment, user, body, confirmed=False):
             raise NotAllowed(refusal)
         if body == comment.body:
             return comment
+        was_shown = comment.is_visible  # readers saw the text it replaces
         status, why = rules.status_for(comment.article, user, body, person, scores)
         if why and comment.status == Comment.Status.PUBLISHED:
             hold(comment, why, status_before=comment.status)
             set_status(comment, Comment.Status.PENDING)
         CommentRevision.objects.create(
-            comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
+            comment=comment, body=comment.body, body_html=comment.body_html,
+            written_at=comment.edited_at or comment.created_at, was_shown=was_shown,
         )
         comment.body, comment.body_html, comment.edited_at = body, body_html, timezone.now()
         comment.reviewed_at = None

@@ -138,9 +138,10 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None):
         else:
             count = node.recommend_count
             reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
+            edited = f' · <a href="{link}history/">edited</a>' if node.edited else ""
             part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
                     f'<header><b>{name(node)}</b> '
-                    f'{clock.time(node.created_at)}{" · <span>edited</span>" if node.edited else ""}</header>'
+                    f'{clock.time(node.created_at)}{edited}</header>'
                     f'{pick_note(node)}<div>{node.body_html}</div><footer>'
                     f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
                     f'{f" <span>{count} ♥</span>" if count else ""}')
@@ -243,6 +244,30 @@ def picks_strip(nodes, *, more_link, prefix=None):
         f'Editors’ picks</h3><ol class="picks__list">{items}</ol>'
         f'<p class="picks__more"><a href="{escape(more_link)}">All editors’ picks</a></p></section>'
     )
+
+
+REMOVED_VERSION = "A moderator removed this version."
+
+
+def history(comment, revisions, *, controls=None):
+    """A comment's earlier versions, oldest first, each with when it was written, then the
+    version shown now: an <ol>. A version a moderator removed keeps its place and time, not
+    its words. `controls(revision)` adds a moderator's button to each version still shown."""
+    clock = Clock()
+    items = []
+    for revision in revisions:
+        if revision.removed_at:
+            words = f'<p class="comment__placeholder">{REMOVED_VERSION}</p>'
+        else:
+            words = f'<div class="comment__body">{revision.body_html}</div>'
+            if controls:
+                words += controls(revision)
+        items.append(f'<li class="version"><p class="meta">Written {clock.time(revision.written_at)}</p>'
+                     f'{words}</li>')
+    items.append(f'<li class="version version--current"><p class="meta">Now, since '
+                 f'{clock.time(comment.edited_at or comment.created_at)}</p>'
+                 f'<div class="comment__body">{comment.body_html}</div></li>')
+    return mark_safe(f'<ol class="versions">{"".join(items)}</ol>')
 
 
 def quote(comment, *, link=False, prefix=None, to_author=False):

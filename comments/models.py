@@ -190,12 +190,20 @@ Comment._meta.indexes = [index for index in Comment._meta.indexes
                          if tuple(index.fields) != ("tree_id", "lft")]
 
 class CommentRevision(models.Model):
-    """The text a comment had before each edit, for moderators."""
+    """The text a comment had before each edit: for moderators, and for readers (the comment's
+    history, comments/views.history) when readers saw it and no moderator removed it."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField()
+    # The text as the comment showed it (rendered when the comment was saved, kept at the edit).
+    body_html = models.TextField(blank=True, editable=False)
     written_at = models.DateTimeField()
     replaced_at = models.DateTimeField(default=timezone.now)
+    # Readers saw this text (the comment was published when it was replaced): text that was
+    # waiting for a moderator or hidden after flags never shows in the public history.
+    was_shown = models.BooleanField(default=False, editable=False)
+    # A moderator took this version out of the public history (moderation.remove_version).
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-replaced_at"]
@@ -252,6 +260,7 @@ class ModerationLog(models.Model):
         DELETE = "delete", "Deleted by its author"
         WITHDRAW = "withdraw", "Withdrawn by its author"  # deleted after a moderator's removal
         PICK = "pick", "Picked by the editors"  # the note is the reason readers see
+        REDACT = "redact", "Earlier version removed"  # from the history readers see
         UNPICK = "unpick", "No longer picked"
 
     class Reason(models.TextChoices):

@@ -215,6 +215,21 @@ def set_replies_locked(comment, locked, moderator, *, reason="", note=""):
                    reason=reason, note=note)
 
 
+def remove_version(comment, revision_id, moderator, *, reason="", note=""):
+    """Take one earlier version of a comment out of the history readers see (its text stays
+    for moderators), logged with the reason. Returns the log entry, or None if it was already
+    out (or is not one of this comment's versions)."""
+    reason, note = clean_reason(reason, note, required=True)
+    with tree.changing(comment) as comment:
+        removed = comment.revisions.filter(pk=revision_id, removed_at__isnull=True).update(
+            removed_at=timezone.now())
+        if not removed:
+            return None
+        versions.discussion_changed(comment)  # the history page is validated by it
+        return log(comment, Action.REDACT, moderator, reason=reason,
+                   note=" — ".join(part for part in (f"version {revision_id}", note) if part))
+
+
 PICK_REASON_LENGTH = Comment._meta.get_field("pick_reason").max_length
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("article/<int:article_id>/", views.post, name="post"),
     path("recommend/", views.recommend, name="recommend"),
     path("<int:pk>/", public(views.detail, comment_page, whole_page=True), name="detail"),
+    path("<int:pk>/history/", public(views.history, comment_page, whole_page=True), name="history"),
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),

@@ -7,9 +7,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from comments import actions, discussion, ratelimit, rules, thread
+from comments import actions, discussion, markup, moderation, ratelimit, rules, thread
 from comments.errors import CommentError, MayBreakRules, NoSuchComment, NotAllowed
-from comments.forms import CommentForm, EditForm, GuestCommentForm
+from comments.forms import CommentForm, EditForm, GuestCommentForm, RemoveForm
 from comments.models import Comment
 from comments.visibility import missing, public_comment, shown_comment
 from newsroom.models import Article
@@ -116,6 +116,36 @@ def detail(request, pk):
         raise missing(request)
     return render(request, "comments/detail.html",
                   {"comment": comment, "article": comment.article, "thread": page})
+
+
+@answers_errors
+def history(request, pk):
+    """The earlier versions of an edited comment, oldest first, with when each was written:
+    those readers saw, a version a moderator removed as a placeholder. Moderators remove a
+    version here (with a reason, logged); the text stays for them in the admin."""
+    comment = shown_comment(request, pk)
+    moderator = moderation.can_moderate(request.user)
+    form = RemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        chosen = request.POST.get("remove_version", "")
+        if not moderator:
+            raise NotAllowed("Only moderators can do that.")
+        if not chosen.isdigit() or len(chosen) > 18:
+            raise CommentError("No version was chosen.")
+        if form.is_valid():
+            if moderation.remove_version(comment, int(chosen), request.user, **form.cleaned_data):
+                messages.success(request, "That version is no longer shown to readers.")
+            return redirect("comments:history", pk=comment.pk)
+    revisions = comment.revisions.filter(was_shown=True).order_by("written_at", "pk")
+    controls = None
+    if moderator:
+        def controls(revision):
+            return (f' <button class="link-button" name="remove_version" value="{revision.pk}">'
+                    f"Remove this version</button>")
+    return render(request, "comments/history.html", {
+        "comment": comment, "article": comment.article, "form": form, "moderator": moderator,
+        "versions": markup.history(comment, revisions, controls=controls),
+    }, status=400 if form.errors else 200)
 
 
 def own_comment(request, pk):

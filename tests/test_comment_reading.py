@@ -53,7 +53,8 @@ def test_comment_shows_its_time_absolute_in_the_site_zone_and_its_edited_mark(cl
     comment = make_comment(article, created_at=datetime(2021, 6, 1, 12, 5, 30, tzinfo=UTC))
     Comment.objects.filter(pk=comment.pk).update(edited_at=timezone.now())
     html = page_html(client, article)
-    assert '<time datetime="2021-06-01T12:05Z">1 Jun 2021, 14:05</time> · <span>edited</span>' in html
+    assert (f'<time datetime="2021-06-01T12:05Z">1 Jun 2021, 14:05</time> · '
+            f'<a href="/comments/{comment.pk}/history/">edited</a>') in html
     assert " ago" not in html
     assert html == page_html(client, article)
 

@@ -245,7 +245,7 @@ def test_author_edits_within_the_window_and_the_old_text_is_kept(client, article
     comment.refresh_from_db()
     assert comment.body == "The typo, fixed" and comment.edited_at is not None
     assert CommentRevision.objects.get(comment=comment).body == "Teh typo"
-    assert "<span>edited</span>" in client.get(article.get_absolute_url()).content.decode()
+    assert f'<a href="/comments/{comment.pk}/history/">edited</a>' in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_editing_after_the_window_is_refused(client, article, reader):

@@ -3,6 +3,7 @@ edit histories and the comments feed (a phone and a desktop)."""
 
 import pytest
 
+from comments import actions
 from comments.models import ModerationLog
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
@@ -50,3 +51,18 @@ def test_moderator_picks_a_comment_and_readers_see_it_with_its_reason(page, brow
         assert "I was on that bridge." in listed and "Roads are fine here." not in listed
     finally:
         reader.close()
+
+
+def test_a_reader_opens_the_edit_history_from_edited(page):
+    page.set_viewport_size(PHONE)
+    article = ArticleFactory(headline="Ferry timetable changes")
+    author = UserFactory(display_name="Commuter")
+    comment = make_comment(article, author=author, body="The 8:10 is gone.")
+    actions.edit_comment(comment, author, "The 8:10 is gone, the 8:40 stays.")
+    page.goto(article.get_absolute_url())
+    page.locator(f"#comment-{comment.pk}").get_by_role("link", name="edited").click()
+    versions = page.locator("ol.versions > li")
+    assert versions.count() == 2
+    assert "The 8:10 is gone." in versions.nth(0).inner_text()
+    assert "the 8:40 stays" in versions.nth(1).inner_text()
+    assert versions.nth(0).locator("time").count() == 1
