@@ -4,9 +4,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from comments.models import Comment
 from newsroom.models import Article, Section
 
 FEED_SIZE = 30
+COMMENTS_FEED_SIZE = 50
 SLASH_NAMESPACE = "http://purl.org/rss/1.0/modules/slash/"
 
 
@@ -84,3 +86,45 @@ class SectionFeed(LatestArticlesFeed):
 class SectionAtomFeed(SectionFeed):
     feed_type = AtomWithComments
     subtitle = LatestArticlesFeed.description
+
+
+class ArticleCommentsFeed(Feed):
+    """One article's newest comments (Atom), linked from its page: only what the public sees
+    there (Comment.objects.visible(), on a published article), each linking to its own page."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, article_id):
+        return get_object_or_404(Article.objects.published(), pk=article_id)
+
+    def title(self, article):
+        return f"Comments on “{article.headline}” · {settings.SITE_NAME}"
+
+    def subtitle(self, article):
+        return f"The newest comments readers wrote about “{article.headline}”."
+
+    def link(self, article):
+        return f"{article.get_absolute_url()}#comments"
+
+    def items(self, article):
+        return (Comment.objects.visible().filter(article=article).select_related("author")
+                .order_by("-created_at", "-id")[:COMMENTS_FEED_SIZE])
+
+    def item_title(self, comment):
+        return f"Comment by {comment.display_name}"
+
+    def item_description(self, comment):
+        return comment.body_html  # sanitised when it was saved (newsroom/text.py)
+
+    def item_link(self, comment):
+        return comment.get_absolute_url()
+
+    def item_author_name(self, comment):
+        return comment.display_name
+
+    # Dates on every entry give the feed its Last-Modified; an edit is a change of the entry.
+    def item_pubdate(self, comment):
+        return comment.created_at
+
+    def item_updateddate(self, comment):
+        return comment.edited_at or comment.created_at

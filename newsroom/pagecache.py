@@ -142,6 +142,13 @@ def comment_page(pk):
     return discussion_validator("c", {**values, "pk": values["article_id"]})
 
 
+def article_comments(article_id):
+    """An article's comments feed: the discussion's versions, as its page has them."""
+    values = (Article.objects.published().filter(pk=article_id).order_by().annotate(**site_columns())
+              .values("pk", "site", "site_at", *DISCUSSION).first())
+    return None if values is None else discussion_validator("f", values)
+
+
 def newest_count_change(now):
     counted = Article.objects.published(now).filter(comment_count_changed_at__isnull=False)
     return Subquery(counted.order_by("-comment_count_changed_at").values("comment_count_changed_at")[:1])

@@ -92,3 +92,52 @@ def test_a_new_comment_count_changes_the_feeds_last_modified(client, articles):
     after = client.get("/feeds/rss/", headers={"if-modified-since": before["Last-Modified"]})
     assert after.status_code == 200
     assert b"<slash:comments>1</slash:comments>" in after.content
+
+
+# An article's comments feed ---------------------------------------------------------------
+
+def comments_feed(client, article, **headers):
+    return client.get(f"/comments/article/{article.pk}/atom/", headers=headers)
+
+
+def test_an_articles_comments_feed_holds_what_the_public_sees_and_is_linked(client, articles):
+    from comments import moderation
+    from tests.factories import UserFactory, make_comment, moderator
+
+    live, other = articles
+    shown = make_comment(live, author=UserFactory(display_name="Rita"), body="Flooding *again*.")
+    make_comment(live, body="Waiting for a moderator.", status="pending")
+    removed = make_comment(live, body="Removed words.")
+    moderation.decide(removed, "remove", moderator(), reason="abuse")
+    make_comment(other, body="Another article's comment.")
+    page = client.get(live.get_absolute_url()).content.decode()
+    address = f"/comments/article/{live.pk}/atom/"
+    assert f'<link rel="alternate" type="application/atom+xml" title="Comments on this article (Atom)" href="{address}">' in page
+    assert f'href="{address}"' in page.split('id="comments"')[1]  # a visible link in the discussion
+    response = comments_feed(client, live)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == ["Comment by Rita"]
+    assert "<em>again</em>" in entries[0].findtext(f"{ATOM}summary")
+    assert entries[0].find(f"{ATOM}link").get("href") == f"http://testserver/comments/{shown.pk}/"
+    assert "Live story" in feed.findtext(f"{ATOM}title")
+
+
+def test_the_comments_feed_answers_conditional_gets_until_the_discussion_changes(client, articles):
+    from tests.factories import make_comment
+
+    live, _ = articles
+    make_comment(live, body="First.")
+    first = comments_feed(client, live)
+    assert comments_feed(client, live, if_none_match=first["ETag"]).status_code == 304
+    assert comments_feed(client, live, if_modified_since=first["Last-Modified"]).status_code == 304
+    make_comment(live, body="Second.")
+    again = comments_feed(client, live, if_none_match=first["ETag"])
+    assert again.status_code == 200 and b"Second." in again.content
+
+
+def test_no_comments_feed_for_an_unpublished_article(client):
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    assert comments_feed(client, draft).status_code == 404
+    assert client.get("/comments/article/999999/atom/").status_code == 404

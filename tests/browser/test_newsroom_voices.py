@@ -66,3 +66,17 @@ def test_a_reader_opens_the_edit_history_from_edited(page):
     assert "The 8:10 is gone." in versions.nth(0).inner_text()
     assert "the 8:40 stays" in versions.nth(1).inner_text()
     assert versions.nth(0).locator("time").count() == 1
+
+
+def test_the_article_links_its_comments_feed(page):
+    page.set_viewport_size(DESKTOP)
+    article = ArticleFactory(headline="Library reopens")
+    make_comment(article, author=UserFactory(display_name="Reader One"), body="Finally, the library!")
+    page.goto(article.get_absolute_url())
+    link = page.get_by_role("link", name="Comments feed (Atom)")
+    assert link.is_visible()
+    alternate = page.locator('link[rel="alternate"][title="Comments on this article (Atom)"]')
+    assert alternate.get_attribute("href") == link.get_attribute("href")
+    feed = page.request.get(link.get_attribute("href"))
+    assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
+    assert "Finally, the library!" in feed.text() and "Reader One" in feed.text()
