@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 PICKS_IN_STRIP = 3
 PICKS_ORDER = "picks"
+NEWSROOM = "newsroom"  # the "Replies from the newsroom" view, beside the orders
+NEWSROOM_LABEL = (NEWSROOM, "Replies from the newsroom")
 
 # Kept for a day after its last use; a changed thread is kept under a new key, so nothing is
 # ever stale, and the old entry simply ages out.
@@ -38,7 +40,7 @@ class Discussion:
     page: object  # the Paginator's page, for the page links
     markup: str  # the threads' <li>s (safe); empty when no thread takes a place
     picks: str = ""  # the editors' picks strip (safe), or ""
-    sorts: tuple = thread.SORT_LABELS  # the orders offered: "Picks" too when there are some
+    sorts: tuple = ()  # the orders and views offered ("Picks" only when there are some)
 
 
 def controls_for(user, *, recommended, flags_of):
@@ -55,6 +57,8 @@ def controls_for(user, *, recommended, flags_of):
 def article_discussion(article, *, sort=None, page_number=1, user=None):
     if sort == PICKS_ORDER and article.pick_count:
         return picked_discussion(article, user=user)
+    if sort == NEWSROOM and article.comment_count:
+        return newsroom_replies(article, user=user)
     page = thread.page_of_threads(article, sort=sort, page_number=page_number)
     tree_ids = [root.tree_id for root in page.roots]
     markups = thread_markups(article, page.roots)
@@ -71,8 +75,14 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
     return Discussion(
         sort=page.sort, page=page.page, markup=mark_safe(html),
         picks=markup.picks_strip(picks, more_link=f"?sort={PICKS_ORDER}#comments") if picks else "",
-        sorts=(*thread.SORT_LABELS, (PICKS_ORDER, "Picks")) if article.pick_count else thread.SORT_LABELS,
+        sorts=offered(article),
     )
+
+
+def offered(article):
+    """The orders and views of a discussion offered to its readers."""
+    picks = ((PICKS_ORDER, "Picks"),) if article.pick_count else ()
+    return (*thread.SORT_LABELS, *picks, NEWSROOM_LABEL)
 
 
 def picked_discussion(article, *, user=None):
@@ -88,8 +98,24 @@ def picked_discussion(article, *, user=None):
         flags_of={"pk__in": [node.id for node in nodes]},
     )
     html = shared.html if controls is None else controls.write_into(shared)
-    return Discussion(sort=PICKS_ORDER, page=None, markup=mark_safe(html),
-                      sorts=(*thread.SORT_LABELS, (PICKS_ORDER, "Picks")))
+    return Discussion(sort=PICKS_ORDER, page=None, markup=mark_safe(html), sorts=offered(article))
+
+
+def newsroom_replies(article, *, user=None):
+    """"Replies from the newsroom": what its staff and the article's authors wrote in the
+    discussion, newest first, each under the comment it answers (one page, the newest)."""
+    answers = thread.from_the_newsroom(article, limit=settings.COMMENTS_PER_PAGE)
+    if not answers:
+        html = f'<li class="empty">{markup.NO_NEWSROOM_REPLIES}</li>'
+    else:
+        shared = markup.answers(answers, accepts_comments=article.accepts_comments)
+        ids = [node.id for node, _ in answers]
+        controls = controls_for(
+            user, recommended=lambda: thread.recommended_by(user, comment__in=ids),
+            flags_of={"pk__in": ids},
+        )
+        html = shared.html if controls is None else controls.write_into(shared)
+    return Discussion(sort=NEWSROOM, page=None, markup=mark_safe(html), sorts=offered(article))
 
 
 def thread_markups(article, roots):
@@ -143,7 +169,7 @@ def comment_page(comment, *, user=None):
         flags_of=subtree,
     )
     html = shared.html if controls is None else controls.write_into(shared)
-    ancestors = comment.get_ancestors().select_related("author")
+    ancestors = comment.get_ancestors().select_related("author").annotate(**thread.NEWSROOM_COLUMNS)
     return CommentPage(
         ancestors=mark_safe("".join(markup.quote(above, link=True, prefix=prefix) for above in ancestors)),
         markup=mark_safe(html),

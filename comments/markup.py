@@ -36,7 +36,8 @@ PLACEHOLDERS = {
     Comment.Status.FLAGGED: "This comment is hidden until a moderator has reviewed it.",
 }
 HIDDEN_PLACEHOLDER = "This comment is not shown."
-STAFF_MARK = ' <span class="staff-mark" title="A member of the site’s staff">Staff</span>'
+STAFF_TITLE = "A member of the site’s staff"
+AUTHOR_TITLE = "One of this article’s authors"
 
 
 def placeholder(comment):
@@ -45,10 +46,25 @@ def placeholder(comment):
 
 def name(comment):
     """Who wrote the comment, as every page shows it: inside <bdi>, so a name in a
-    right-to-left script cannot reorder the text beside it, and for staff with a mark drawn
-    from the account's role, never from the name (newsroom/names.py keeps "staff" out of
-    readers' names)."""
-    return f"<bdi>{escape(comment.display_name)}</bdi>{STAFF_MARK if comment.author_is_staff else ''}"
+    right-to-left script cannot reorder the text beside it, and for the newsroom with a mark
+    drawn from the account, never from the name (newsroom/names.py keeps "staff" out of
+    readers' names): "Author" for one of the article's own authors, else "Staff" for staff,
+    linked to their author page when they have one."""
+    return f"<bdi>{escape(comment.display_name)}</bdi>{newsroom_mark(comment)}"
+
+
+def newsroom_mark(comment):
+    if comment.by_article_author:
+        label, title = "Author", AUTHOR_TITLE
+    elif comment.author_is_staff:
+        label, title = "Staff", STAFF_TITLE
+    else:
+        return ""
+    if not comment.author_page:
+        return f' <span class="staff-mark" title="{title}">{label}</span>'
+    page = escape(reverse("author", args=[comment.author_page]))
+    return f' <a class="staff-mark" href="{page}" title="{title}">{label}</a>'
+
 
 
 @lru_cache(maxsize=32)
@@ -176,6 +192,25 @@ def thread(nodes, *, accepts_comments, prefix=None, clock=None):
     shift = len(head)
     return Markup(f"{head}{inner.html}{tail}",
                   tuple((offset + shift, *rest) for offset, *rest in inner.slots))
+
+
+NO_NEWSROOM_REPLIES = "Nobody from the newsroom has written in this discussion yet."
+
+
+def answers(pairs, *, accepts_comments, prefix=None):
+    """Comments each shown under the comment it answers (quoted, a placeholder if that is
+    not shown; nothing above a new thread): [(comment, answered or None)] as <li>s."""
+    prefix = prefix or comment_url_prefix()
+    parts, slots, length = [], [], 0
+    for node, parent in pairs:
+        above = "" if parent is None else quote(parent, link=True, prefix=prefix)
+        head = f'<li class="answer">{above}<ol class="comments">'
+        inner = comments([node], accepts_comments=accepts_comments, prefix=prefix)
+        slots.extend((offset + length + len(head), *rest) for offset, *rest in inner.slots)
+        part = f"{head}{inner.html}</ol></li>\n"
+        parts.append(part)
+        length += len(part)
+    return Markup("".join(parts), tuple(slots))
 
 
 class Controls:

@@ -150,6 +150,12 @@ class Comment(MPTTModel):
             return self.author.public_name
         return self.guest_name or "Guest"
 
+    # Who in the newsroom wrote it, as comments.thread.NEWSROOM_COLUMNS annotates it: their
+    # author page's slug, and whether they are one of the article's authors. Without the
+    # annotation (a comment quoted above a form) only the staff mark shows.
+    author_page = None
+    by_article_author = False
+
     @property
     def author_is_staff(self):
         """Whether the comment carries the staff mark (from the account, never the name)."""

@@ -19,10 +19,13 @@ from datetime import UTC
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Subquery, Value, Window
+from django.db.models import (
+    BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, Window,
+)
 from django.db.models.functions import Coalesce, NullIf
 
 from comments.models import Comment, Recommendation
+from newsroom.models import Article
 from newsroom.prepared import INTS, PreparedQuery
 
 SORTS = {
@@ -32,6 +35,16 @@ SORTS = {
 }
 SORT_LABELS = (("oldest", "Oldest"), ("newest", "Newest"), ("best", "Best"))
 DEFAULT_SORT = "oldest"
+# Who in the newsroom wrote a comment (comments/markup.py's badges): their author page, if
+# they have one, and whether they are one of the article's own authors, worked out by the
+# database in the query that reads the comments (or annotated on Comments: the same names).
+NEWSROOM_COLUMNS = {
+    "author_page": F("author__author_profile__slug"),
+    "by_article_author": Exists(Article.authors.through.objects.filter(
+        article_id=OuterRef("article_id"), author__user_id=OuterRef("author_id"))),
+}
+# Comments by the newsroom: staff, or one of the article's own authors.
+BY_NEWSROOM = Q(author__is_staff=True) | Q(by_article_author=True)
 # What the pages show of a comment, into a Node (the moderators' flag counts are read apart,
 # only for them: thread.flag_counts): whether it was edited, not when; the name it is shown
 # under (Comment.display_name), worked out by the database.
@@ -41,7 +54,7 @@ NODE_COLUMNS = (
     "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
     Coalesce(NullIf("author__display_name", Value("")), "author__username",
              NullIf("guest_name", Value("")), Value("Guest")),
-    "author__is_staff", "pick_reason",
+    "author__is_staff", "pick_reason", *NEWSROOM_COLUMNS,
 )
 PUBLISHED = Comment.Status.PUBLISHED.value
 
@@ -49,17 +62,19 @@ PUBLISHED = Comment.Status.PUBLISHED.value
 class Node:
     """A comment as the discussion pages read it: the attributes of Comment they use (pk,
     body_html, created_at, author_id, recommend_count, replies_locked, level,
-    display_name, author_is_staff, pick_reason, is_visible...), built from one row of values
-    (NODE_COLUMNS); `edited` says whether it was edited. `depth` (below the first comment shown) and `cut_off`
+    display_name, author_is_staff, pick_reason, author_page, by_article_author, is_visible...),
+    built from one row of values (NODE_COLUMNS); `edited` says whether it was edited. `depth`
+    (below the first comment shown) and `cut_off`
     (its replies continue on its own page) are set by `shown`."""
 
     __slots__ = ("id", "parent_id", "author_id", "body_html", "status", "created_at", "edited",
                  "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
-                 "display_name", "author_is_staff", "pick_reason", "depth", "cut_off")
+                 "display_name", "author_is_staff", "pick_reason", "author_page",
+                 "by_article_author", "depth", "cut_off")
 
     def __init__(self, id, parent_id, author_id, body_html, status, created_at, edited,
                  recommend_count, replies_locked, lft, rght, tree_id, level, display_name,
-                 author_is_staff, pick_reason):
+                 author_is_staff, pick_reason, author_page, by_article_author):
         self.id, self.parent_id, self.author_id = id, parent_id, author_id
         self.body_html, self.status, self.edited = body_html, status, edited
         # Straight from the driver (read_nodes): SQLite's are naive, in UTC as stored.
@@ -67,7 +82,8 @@ class Node:
         self.recommend_count, self.replies_locked = recommend_count, replies_locked
         self.lft, self.rght, self.tree_id, self.level = lft, rght, tree_id, level
         self.display_name, self.author_is_staff = display_name, bool(author_is_staff)
-        self.pick_reason = pick_reason
+        self.pick_reason, self.author_page = pick_reason, author_page
+        self.by_article_author = bool(by_article_author)
         self.depth, self.cut_off = 0, False
 
     @property
@@ -100,12 +116,13 @@ def shown(nodes, *, top_level, max_depth):
     return [node for node in nodes if node.id in shows]
 
 
-def read_nodes(*, order=("tree_id", "lft"), limit=None, **comment_filter):
+def read_nodes(*conditions, order=("tree_id", "lft"), limit=None, **comment_filter):
     """The comments matching the filter, in tree order (or `order`), as Nodes. The rows are taken as the
     database driver gives them: Django's converters, called for every value, would cost more
     than all the rest of the page's work per comment (4 of 7 ms for 1,000 comments on
     SQLite)."""
-    rows = Comment.objects.filter(**comment_filter).order_by(*order).values_list(*NODE_COLUMNS)[:limit]
+    rows = (Comment.objects.annotate(**NEWSROOM_COLUMNS).filter(*conditions, **comment_filter)
+            .order_by(*order).values_list(*NODE_COLUMNS)[:limit])
     sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
@@ -174,7 +191,7 @@ def wanted_page(number):
 
 
 THREADS = PreparedQuery(
-    lambda article, tree_ids, max_depth: Comment.objects
+    lambda article, tree_ids, max_depth: Comment.objects.annotate(**NEWSROOM_COLUMNS)
     .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
     .order_by("tree_id", "lft").values_list(*NODE_COLUMNS),
     shape=("max_depth",), article=int, tree_ids=INTS,
@@ -209,6 +226,17 @@ def picks(article, *, limit=None):
         return []
     return read_nodes(article=article, picked_at__isnull=False, status=PUBLISHED,
                       order=("-picked_at", "-id"), limit=limit)
+
+
+def from_the_newsroom(article, *, limit):
+    """The comments of the article's newsroom (staff and its own authors) readers can see,
+    newest first, each with the comment it answers (None for a new thread): [(Node, parent
+    Node or None)], in two queries."""
+    nodes = read_nodes(BY_NEWSROOM, article=article, status=PUBLISHED,
+                       order=("-created_at", "-id"), limit=limit)
+    answered = [node.parent_id for node in nodes if node.parent_id]
+    parents = {parent.id: parent for parent in read_nodes(pk__in=answered)} if answered else {}
+    return [(node, parents.get(node.parent_id)) for node in nodes]
 
 
 def recommended_by(viewer, **comment_filter):

@@ -27,15 +27,19 @@ write comments in bulk)
 - ``articles_changed(article_ids)``: after any other bulk change (a recount).
 Commenters' names are shown beside their comments, so renaming a person moves the
 discussions they wrote in (the signals at the bottom, for the profile page and the admin).
+So does the newsroom's mark beside them (comments/markup.py): a person's author page (given,
+taken away, renamed) moves every discussion they wrote in, and an article's authors changing
+moves that article's whole discussion.
 """
 
+from django.db import transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from comments.models import Comment
-from newsroom.models import Article, User
+from newsroom.models import Article, Author, User
 
 # What a comment shows of its author: the name, and the staff mark (comments/markup.py).
 NAME_FIELDS = ("display_name", "username", "is_staff")
@@ -79,14 +83,21 @@ def threads_changed(tree_ids):
 
 def name_shown_changed(user, threads_per_transaction):
     """After a person's shown name changed (their account was deleted and renamed): move the
-    versions of every discussion and thread they wrote in, a group of threads at a time, each
-    under the group's locks, so the moves keep the lock order (comments/tree.py: thread locks,
-    then the articles, then the threads' roots) and never deadlock with a reply, which
-    renumbers its thread's root before it moves its article. Call it after the name has been
-    committed, so a page rendered under a new version can only show the new name."""
+    versions of every discussion and thread they wrote in (see `moved_under_locks`). Call it
+    after the name has been committed, so a page rendered under a new version can only show
+    the new name."""
+    moved_under_locks(Comment.objects.filter(author=user).values_list("tree_id", "article_id"),
+                      threads_per_transaction)
+
+
+def moved_under_locks(pairs, threads_per_transaction):
+    """Move the versions of these (tree id, article id) threads and their discussions, a group
+    of threads at a time, each under the group's locks, so the moves keep the lock order
+    (comments/tree.py: thread locks, then the articles, then the threads' roots) and never
+    deadlock with a reply, which renumbers its thread's root before it moves its article."""
     from comments import tree
 
-    pairs = sorted(set(Comment.objects.filter(author=user).values_list("tree_id", "article_id")))
+    pairs = sorted(set(pairs))
     trees = sorted({tree_id for tree_id, _ in pairs})
     for start in range(0, len(trees), threads_per_transaction):
         group = trees[start:start + threads_per_transaction]
@@ -131,3 +142,54 @@ def name_changed(sender, instance, **kwargs):
         articles_changed(articles)
         threads_changed(trees)
         instance._shown_in = None
+
+
+# The newsroom's marks (comments/markup.py): an author page links a person's comments to it,
+# and an article's own authors are marked "Author" in its discussion. The versions move once
+# the change has committed (the marks read then are the new ones), each group of threads
+# under its locks: the admin's transaction holds the article's row by then, and taking
+# thread locks after it would break the lock order.
+def marks_changed(pairs):
+    from comments.moderation import THREADS_PER_TRANSACTION
+
+    transaction.on_commit(lambda: moved_under_locks(pairs(), THREADS_PER_TRANSACTION))
+
+
+@receiver(pre_save, sender=Author, dispatch_uid="comments.versions.author_page_changing")
+def author_page_changing(sender, instance, raw=False, **kwargs):
+    instance._marks_of = set()
+    if raw:
+        return
+    before = Author.objects.filter(pk=instance.pk).values_list("user_id", "slug").first()
+    if before != (instance.user_id, instance.slug):
+        instance._marks_of = {user for user in (before and before[0], instance.user_id) if user}
+
+
+@receiver(pre_delete, sender=Author, dispatch_uid="comments.versions.author_page_going")
+def author_page_going(sender, instance, **kwargs):
+    instance._marks_of = {instance.user_id} if instance.user_id else set()
+
+
+@receiver(post_save, sender=Author, dispatch_uid="comments.versions.author_page_changed")
+@receiver(post_delete, sender=Author, dispatch_uid="comments.versions.author_page_gone")
+def author_page_changed(sender, instance, **kwargs):
+    users = getattr(instance, "_marks_of", set())
+    if users:
+        marks_changed(lambda: Comment.objects.filter(author_id__in=users).values_list("tree_id", "article_id"))
+    instance._marks_of = set()
+
+
+@receiver(m2m_changed, sender=Article.authors.through, dispatch_uid="comments.versions.bylines")
+def bylines_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear":  # which articles lose their authors: unknown once they have
+        instance._bylines_of = ({instance.pk} if not reverse
+                                else set(instance.articles.values_list("pk", flat=True)))
+        return
+    if action == "post_clear":
+        articles = instance._bylines_of
+    elif action in ("post_add", "post_remove") and pk_set:
+        articles = {instance.pk} if not reverse else set(pk_set)
+    else:
+        return
+    marks_changed(lambda: Comment.objects.filter(article_id__in=articles, parent__isnull=True)
+                  .values_list("tree_id", "article_id"))

@@ -80,3 +80,25 @@ def test_the_article_links_its_comments_feed(page):
     feed = page.request.get(link.get_attribute("href"))
     assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
     assert "Finally, the library!" in feed.text() and "Reader One" in feed.text()
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_authors_badge_leads_to_their_page_and_the_newsroom_view_shows_the_question(page, size):
+    from tests.factories import AuthorFactory
+
+    page.set_viewport_size(size)
+    reporter = UserFactory(display_name="Rhea Porter")
+    profile = AuthorFactory(name="Rhea Porter", slug="rhea-porter", user=reporter)
+    article = ArticleFactory(headline="Town hall vote delayed", authors=[profile])
+    question = make_comment(article, author=UserFactory(display_name="Curious"), body="Which town hall?")
+    answer = make_comment(article, parent=question, author=reporter, body="The one in Leeds.")
+    page.goto(article.get_absolute_url())
+    page.get_by_role("link", name="Replies from the newsroom").click()
+    item = page.locator("li.answer").first
+    assert "Which town hall?" in item.locator(".comment-context").inner_text()
+    assert "The one in Leeds." in item.locator(f"#comment-{answer.pk}").inner_text()
+    badge = item.locator(f"#comment-{answer.pk} header").get_by_role("link", name="Author")
+    assert badge.is_visible() and badge.get_attribute("title") == "One of this article’s authors"
+    badge.click()
+    page.wait_for_url("**/authors/rhea-porter/")
+    assert "Town hall vote delayed" in page.locator("main").inner_text()
