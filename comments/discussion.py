@@ -92,11 +92,9 @@ def picked_discussion(article, *, user=None):
     if not nodes:  # every pick is hidden now: the discussion as usual
         return article_discussion(article, user=user)
     shared = markup.comments(nodes, accepts_comments=article.accepts_comments)
-    controls = controls_for(
-        user if nodes else None,
-        recommended=lambda: thread.recommended_by(user, comment__in=[node.id for node in nodes]),
-        flags_of={"pk__in": [node.id for node in nodes]},
-    )
+    ids = [node.id for node in nodes]
+    controls = controls_for(user, recommended=lambda: thread.recommended_by(user, comment__in=ids),
+                            flags_of={"pk__in": ids})
     html = shared.html if controls is None else controls.write_into(shared)
     return Discussion(sort=PICKS_ORDER, page=None, markup=mark_safe(html), sorts=offered(article))
 

@@ -64,8 +64,8 @@ class Node:
     body_html, created_at, author_id, recommend_count, replies_locked, level,
     display_name, author_is_staff, pick_reason, author_page, by_article_author, is_visible...),
     built from one row of values (NODE_COLUMNS); `edited` says whether it was edited. `depth`
-    (below the first comment shown) and `cut_off`
-    (its replies continue on its own page) are set by `shown`."""
+    (below the first comment shown) and `cut_off` (its replies continue on its own page) are
+    set by `shown`."""
 
     __slots__ = ("id", "parent_id", "author_id", "body_html", "status", "created_at", "edited",
                  "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
@@ -117,10 +117,10 @@ def shown(nodes, *, top_level, max_depth):
 
 
 def read_nodes(*conditions, order=("tree_id", "lft"), limit=None, **comment_filter):
-    """The comments matching the filter, in tree order (or `order`), as Nodes. The rows are taken as the
-    database driver gives them: Django's converters, called for every value, would cost more
-    than all the rest of the page's work per comment (4 of 7 ms for 1,000 comments on
-    SQLite)."""
+    """The comments matching the conditions and filter, in tree order (or `order`, at most
+    `limit`), as Nodes. The rows are taken as the database driver gives them: Django's
+    converters, called for every value, would cost more than all the rest of the page's work
+    per comment (4 of 7 ms for 1,000 comments on SQLite)."""
     rows = (Comment.objects.annotate(**NEWSROOM_COLUMNS).filter(*conditions, **comment_filter)
             .order_by(*order).values_list(*NODE_COLUMNS)[:limit])
     sql, params = rows.query.get_compiler(using=rows.db).as_sql()
