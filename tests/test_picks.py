@@ -146,3 +146,14 @@ def test_picks_cost_one_query_however_many(client, article, picked, django_asser
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES - 1 + VALIDATOR):  # the picks, not the threads
         html = page(client, article.get_absolute_url() + "?sort=picks")
     assert html.count('<p class="comment__pick">') == picked
+
+
+def test_the_admin_shows_who_picked_a_comment_and_why(client, article, comments):
+    first, _ = comments
+    editor = moderator()
+    moderation.set_picked(first, True, editor, reason="A first-hand account")
+    client.force_login(editor)
+    html = client.get(f"/admin/comments/comment/{first.pk}/change/").content.decode()
+    assert "Editors&#x27; pick" in html and "A first-hand account" in html and editor.username in html
+    log = client.get("/admin/comments/moderationlog/?action__exact=pick").content.decode()
+    assert "Picked by the editors" in log

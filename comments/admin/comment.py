@@ -116,7 +116,9 @@ class FlagInline(ReadOnlyInline):
 class RevisionInline(ReadOnlyInline):
     model = CommentRevision
     verbose_name_plural = "earlier versions (before the author's edits)"
-    fields = readonly_fields = ("written_at", "replaced_at", "body")
+    # Whether readers see each in the comment's history (comments/views.history): only text
+    # they saw, until a moderator removes it there.
+    fields = readonly_fields = ("written_at", "replaced_at", "body", "was_shown", "removed_at")
 
 
 @admin.register(Comment)
@@ -144,10 +146,12 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         ("Author", {"fields": ("author_link", "guest_name", "guest_email", "ip_address")}),
         ("Moderation", {"fields": ("flag_count", "reviewed_at", "replies_locked",
                                    "created_at", "edited_at", "recommend_count")}),
+        ("Editors' pick", {"fields": ("picked_at", "picked_by", "pick_reason")}),
     )
     readonly_fields = ("written", "status", "article_link", "parent_link", "thread_link",
                        "author_link", "guest_name", "guest_email", "ip_address", "flag_count",
-                       "reviewed_at", "replies_locked", "created_at", "edited_at", "recommend_count")
+                       "reviewed_at", "replies_locked", "created_at", "edited_at", "recommend_count",
+                       "picked_at", "picked_by", "pick_reason")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
