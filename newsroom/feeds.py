@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from comments.models import Comment
+from comments.visibility import shown_to_everyone
 from newsroom.models import Article, Section
 
 FEED_SIZE = 30
@@ -90,7 +91,7 @@ class SectionAtomFeed(SectionFeed):
 
 class ArticleCommentsFeed(Feed):
     """One article's newest comments (Atom), linked from its page: only what the public sees
-    there (Comment.objects.visible(), on a published article), each linking to its own page."""
+    there (comments/visibility.py's shown_to_everyone), each linking to its own page."""
 
     feed_type = Atom1Feed
 
@@ -107,7 +108,7 @@ class ArticleCommentsFeed(Feed):
         return f"{article.get_absolute_url()}#comments"
 
     def items(self, article):
-        return (Comment.objects.visible().filter(article=article).select_related("author")
+        return (shown_to_everyone(Comment.objects.filter(article=article)).select_related("author")
                 .order_by("-created_at", "-id")[:COMMENTS_FEED_SIZE])
 
     def item_title(self, comment):

@@ -125,3 +125,20 @@ def test_marks_and_the_newsroom_view_cost_no_query_per_comment(article, newsroom
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES + VALIDATOR):  # the answers, then what they answer
         html = page(article.get_absolute_url() + "?sort=newsroom")
     assert html.count('<li class="answer">') == 12
+
+
+def test_the_articles_author_is_mailed_when_a_reader_replies_to_them(article, newsroom,
+                                                                      django_capture_on_commit_callbacks):
+    """Through the reply notifications (notifications/): an author is a reader like any other
+    there, with a confirmed address."""
+    from django.core import mail
+
+    from notifications.models import NotificationSettings
+
+    reporter, _ = newsroom
+    NotificationSettings.objects.create(user=reporter, confirmed_email=reporter.email)
+    answer = make_comment(article, author=reporter, body="I reported this from the town hall.")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_comment(article, parent=answer, author=UserFactory(display_name="Curious"), body="Which one?")
+    [message] = mail.outbox
+    assert message.to == [reporter.email] and "Curious replied to your comment" in message.body
