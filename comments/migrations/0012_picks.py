@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0009_scores'),
+        ('comments', '0011_comment_has_words'),
         ('newsroom', '0010_article_pick_count'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

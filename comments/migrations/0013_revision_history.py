@@ -33,7 +33,7 @@ def fill_in(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0010_picks'),
+        ('comments', '0012_picks'),
     ]
 
     operations = [
