@@ -323,6 +323,9 @@ EMAIL_CONFIRMATION_RESEND_LIMITS = [(1, 60), (5, 86400)]
 # Until a new account confirms its address, its comments wait for a moderator ("hold"), or it
 # cannot post at all ("refuse").
 COMMENTS_UNCONFIRMED_EMAIL = "refuse" if os.environ.get("COMMENTS_UNCONFIRMED_EMAIL") == "refuse" else "hold"
+# Past this many reply mails in an hour, further replies to the same person wait for their
+# digest (one mail per comment at most, however many come).
+NOTIFICATION_REPLY_MAILS_PER_HOUR = 5
 # A failed send is tried again after each of these waits (seconds), then marked failed.
 NOTIFICATION_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 

@@ -1,11 +1,17 @@
 """Staff see every notification with its state, attempts and last error, and can send a
 failed one again; readers' settings and follows are there for support questions."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
 
 from notifications import tasks
 from notifications.models import Follow, Notification, NotificationSettings
 from notifications.queue import after_commit
+
+N = Notification
 
 
 @admin.register(Notification)
@@ -24,17 +30,22 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send the chosen failed notifications again", permissions=["view"])
+    @admin.action(description="Send again (failed ones, and ones stuck for over an hour)", permissions=["view"])
     def send_again(self, request, queryset):
-        failed = queryset.filter(state=Notification.State.FAILED)
+        # Stuck: a worker stopped while sending, or the task was never queued (the queue was
+        # unreachable when the comment was shown).
+        stuck = Q(state__in=[N.State.PENDING, N.State.SENDING], created_at__lt=timezone.now() - timedelta(hours=1),
+                  next_attempt_at__isnull=True)
+        failed = queryset.filter(Q(state=N.State.FAILED) | stuck)
         again = list(failed.values_list("pk", "kind", "recipient_id"))
-        failed.update(state=Notification.State.PENDING, next_attempt_at=None, attempts=0)
+        Notification.objects.filter(pk__in=[pk for pk, _, _ in again]).update(
+            state=N.State.PENDING, next_attempt_at=None, attempts=0)
         for pk, kind, recipient_id in again:
             if kind == Notification.Kind.REPLY:
                 after_commit("send_reply", pk)
         for recipient_id in {r for _, kind, r in again if kind == Notification.Kind.DIGEST}:
             tasks.schedule_digest(recipient_id)
-        messages.success(request, f"{len(again)} notifications will be sent again (only failed ones are).")
+        messages.success(request, f"{len(again)} notifications will be sent again (only failed or stuck ones are).")
 
 
 @admin.register(NotificationSettings)

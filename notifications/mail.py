@@ -72,16 +72,17 @@ def reply(notification):
 
 
 def digest(user, notifications):
+    """One mail for these notifications (each says whether it `is_reply` to the person)."""
     articles = {}
     for notification in notifications:
         comment = notification.comment
         articles.setdefault(comment.article, []).append(
             {"comment": comment, "text": quoted(comment.body, EXCERPT),
-             "url": absolute(thread.location(comment))}
+             "url": absolute(thread.location(comment)), "is_reply": notification.is_reply}
         )
     count = len(notifications)
     return message(
-        user, f"{count} new comment{'s' if count != 1 else ''} in discussions you follow",
+        user, f"your digest, {count} new comment{'s' if count != 1 else ''}",
         "notifications/mail/digest.txt", {"articles": list(articles.items())},
         unsubscribe=tokens.DIGESTS,
     )

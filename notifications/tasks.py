@@ -86,6 +86,8 @@ def decide_recipients(comment):
             if not followers.filter(user_id=user_id).exists():
                 continue
             kind = N.Kind.DIGEST  # replies by mail are off, but they follow the discussion
+        elif kind == N.Kind.REPLY and reply_mails_this_hour(user_id) >= settings.NOTIFICATION_REPLY_MAILS_PER_HOUR:
+            kind = N.Kind.DIGEST  # a flood of replies: the rest wait for the digest
         rows.append(N(recipient_id=user_id, comment=comment, kind=kind))
     # A comment approved twice, or two workers on it: the constraint keeps the first row.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -94,6 +96,11 @@ def decide_recipients(comment):
         send_reply.enqueue(notification_id)
     for user_id in fresh.filter(kind=N.Kind.DIGEST).values_list("recipient_id", flat=True):
         schedule_digest(user_id)
+
+
+def reply_mails_this_hour(user_id):
+    since = timezone.now() - timedelta(hours=1)
+    return Notification.objects.filter(recipient_id=user_id, kind=N.Kind.REPLY, created_at__gte=since).count()
 
 
 def schedule_digest(user_id, due=None):
@@ -192,14 +199,23 @@ def send_digest(user_id):
         settle(ids, N.State.SKIPPED, why_not)
         return
     notifications = list(
-        Notification.objects.filter(pk__in=ids).select_related("comment__article", "comment__author")
+        Notification.objects.filter(pk__in=ids)
+        .select_related("comment__article", "comment__author", "comment__parent")
         .order_by("comment__article_id", "comment__tree_id", "comment__lft")
     )
     followed = set(Follow.objects.filter(user_id=user_id).values_list("article_id", flat=True))
     shown = set(shown_to_everyone(Comment.objects.filter(pk__in=[n.comment_id for n in notifications]))
                 .values_list("pk", flat=True))
-    dropped = [n.pk for n in notifications if n.comment_id not in shown or n.comment.article_id not in followed]
-    settle(dropped, N.State.SKIPPED, "No longer shown, or the discussion is no longer followed.")
+    replies_wanted = user.notification_settings.reply_mails
+    for notification in notifications:
+        parent = notification.comment.parent
+        notification.is_reply = parent is not None and parent.author_id == user_id
+    dropped = [
+        n.pk for n in notifications
+        if n.comment_id not in shown
+        or not (n.comment.article_id in followed or (n.is_reply and replies_wanted))
+    ]
+    settle(dropped, N.State.SKIPPED, "No longer shown, or no longer followed or wanted.")
     notifications = [n for n in notifications if n.pk not in set(dropped)]
     if not notifications:
         return

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -191,15 +192,28 @@ def test_names_never_reach_the_headers(article, alice, commit):
     assert message.recipients() == ["alice@example.com"]
 
 
-def test_a_flood_of_replies_sends_one_mail_per_comment(article, alice, commit, settings):
+def test_a_flood_of_replies_sends_one_mail_per_comment_then_waits_for_the_digest(
+        article, alice, commit, settings):
+    settings.NOTIFICATION_REPLY_MAILS_PER_HOUR = 3
+    settings.TASKS = DATABASE  # the worker runs what is due, and the digest is not due yet
     first = make_comment(article, author=alice)
     others = [reader(f"replier{n}") for n in range(5)]
     with commit():
         replies = [reply(first, other, body=f"Reply {n}") for n, other in enumerate(others)]
-    assert len(mails_to(alice)) == 5
+    call_command("worker", batch=True, verbosity=0)
+    assert [m.subject for m in mails_to(alice)] == ["Newsroom: a reply to your comment"] * 3
+    assert list(Notification.objects.filter(kind="digest").values_list("comment_id", flat=True)) == [
+        replies[4].pk, replies[3].pk]
     with commit():  # the same comments shown again (a task run twice) send nothing more
         tasks.comments_shown.enqueue([c.pk for c in replies])
-    assert len(mails_to(alice)) == 5
+    call_command("worker", batch=True, verbosity=0)
+    assert len(mails_to(alice)) == 3
+
+    tasks.send_digest.call(alice.pk)  # once it is due
+    digest = mails_to(alice)[-1]
+    assert digest.subject == "Newsroom: your digest, 2 new comments"
+    assert "replied to your comment:\n> Reply 3" in digest.body and "> Reply 4" in digest.body
+    assert Notification.objects.filter(recipient=alice, state="sent").count() == 5
 
 
 def test_a_failed_send_is_tried_again_with_back_off_then_marked_failed(article, alice, bob, commit, settings):
@@ -311,7 +325,7 @@ def test_following_a_discussion_sends_a_digest_when_it_is_due(article, alice, bo
 
     tasks.send_digest.call(alice.pk)
     [message] = mails_to(alice)  # the reply mail is queued apart and not sent here
-    assert message.subject == "Newsroom: 2 new comments in discussions you follow"
+    assert message.subject == "Newsroom: your digest, 2 new comments"
     assert "== Rivers rise in the north" in message.body
     assert "> A new thread" in message.body and "> An answer in it" in message.body
     assert "My own words" not in message.body and "Answering Alice" not in message.body
@@ -366,3 +380,24 @@ def test_a_ban_before_the_mail_goes_skips_it(article, alice, bob, commit, settin
     tasks.send_reply.call(Notification.objects.get().pk)
     assert Notification.objects.values_list("state", "last_error").get() == ("skipped", "The account is banned.")
     assert mail.outbox == []
+
+
+def test_staff_send_again_what_a_stopped_worker_left_half_sent(article, alice, bob, commit, settings):
+    settings.TASKS = DATABASE
+    first = make_comment(article, author=alice)
+    with commit():
+        answer = reply(first, bob)
+    tasks.comments_shown.call([answer.pk])
+    stuck = Notification.objects.get()
+    recent = Notification.objects.create(recipient=bob, comment=first, kind="reply", state="sending")
+    # The worker claimed it, then stopped (killed, the machine restarted) before sending.
+    Notification.objects.filter(pk=stuck.pk).update(state="sending", attempts=1,
+                                                    created_at=timezone.now() - timedelta(hours=2))
+    settings.TASKS = IMMEDIATE
+    admin = Client()
+    admin.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    with commit():
+        admin.post("/admin/notifications/notification/",
+                   {"action": "send_again", "_selected_action": [stuck.pk, recent.pk]})
+    assert Notification.objects.get(pk=stuck.pk).state == "sent" and len(mails_to(alice)) == 1
+    assert Notification.objects.get(pk=recent.pk).state == "sending"  # may still be on its way
