@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from comments import ratelimit, rules, tree, triage, versions
+from comments import capacity, ratelimit, rules, tree, triage, versions
 from comments.errors import CommentError, DiscussionClosed, MayBreakRules, NoSuchComment, NotAllowed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
 from newsroom.text import render_comment, strip_nul
@@ -44,6 +44,13 @@ def log(comment, action, moderator=None, *, reason="", note="", status_before=""
         comment=comment, moderator=moderator, action=action, reason=reason, note=note,
         status_before=status_before or comment.status, status_after=comment.status,
     )
+
+
+def log_about(action, *, article_id=None, person=None, moderator=None, note=""):
+    """Write one log entry about a whole discussion (an article) or a person, not a comment:
+    pre-moderation and closing (by an editor or by the backlog), bans, suspensions, trust."""
+    return ModerationLog.objects.create(article_id=article_id, person=person, moderator=moderator,
+                                        action=action, note=note)
 
 
 def hold(comment, why, status_before=""):
@@ -99,6 +106,7 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
         save_new(comment)
         if why:
             hold(comment, why)
+    capacity.after_post(article)  # committed, the thread's lock released
     return comment
 
 
@@ -169,6 +177,8 @@ def edit_comment(comment, user, body, confirmed=False):
         comment.save(update_fields=["body", "body_html", "edited_at", "reviewed_at",
                                     "spam_score", "abuse_score", "score_reason"])
         versions.discussion_changed(comment)
+    if comment.status == Comment.Status.PENDING:
+        capacity.after_post(comment.article)
     return comment
 
 

@@ -9,6 +9,12 @@ comments/markup.py, with each signed-in reader's own controls written in.
   "Picks" order (each comment on its own, with its reason), in one query, none without picks.
 - `comment_page`: a comment's own page (the comments above it, then its subtree), rendered
   each time: it is small, and the page cache keeps it whole.
+
+Moderators get their own view of both: every comment but those their authors deleted, each
+with its status, flags and why it is hidden, and the decisions that apply to it (threads with
+nothing public take a place too, so a removed comment can be restored where it was). It is
+rendered for them each time and never cached: signed-in pages never are
+(newsroom/pagecache.py), and thread markup in the cache is only ever the public one.
 """
 
 import logging
@@ -39,19 +45,24 @@ class Discussion:
     sort: str
     page: object  # the Paginator's page, for the page links
     markup: str  # the threads' <li>s (safe); empty when no thread takes a place
+    moderators_view: bool = False
     picks: str = ""  # the editors' picks strip (safe), or ""
     sorts: tuple = ()  # the orders and views offered ("Picks" only when there are some)
 
 
-def controls_for(user, *, recommended, flags_of):
+def is_moderator(user):
+    return user is not None and moderation.can_moderate(user)
+
+
+def controls_for(user, *, recommended, facts_of):
     """The per-reader controls for a signed-in user (None for anonymous readers, who get the
-    shared markup as it is). `flags_of` is a filter of the comments whose flag counts the
-    moderators' buttons show; they are read only for moderators."""
+    shared markup as it is). `facts_of` is a filter of the comments whose status, flags and
+    reasons the moderators' controls show; they are read only for moderators."""
     if user is None or not user.is_authenticated:
         return None
-    moderator = user.is_staff and moderation.can_moderate(user)
+    moderator = is_moderator(user)
     return markup.Controls(user, recommended=recommended(), moderator=moderator,
-                           flags=thread.flag_counts(**flags_of) if moderator else None)
+                           facts=thread.moderators_facts(**facts_of) if moderator else None)
 
 
 def article_discussion(article, *, sort=None, page_number=1, user=None):
@@ -59,13 +70,20 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
         return picked_discussion(article, user=user)
     if sort == NEWSROOM and article.comment_count:
         return newsroom_replies(article, user=user)
-    page = thread.page_of_threads(article, sort=sort, page_number=page_number)
+    everything = is_moderator(user)
+    page = thread.page_of_threads(article, sort=sort, page_number=page_number, everything=everything)
     tree_ids = [root.tree_id for root in page.roots]
-    markups = thread_markups(article, page.roots)
+    if everything:
+        nodes = thread.read_threads(article, tree_ids, everything=True)
+        prefix, clock = markup.comment_url_prefix(), markup.Clock()
+        markups = [markup.thread(nodes[tree_id], accepts_comments=article.accepts_comments, prefix=prefix,
+                                 clock=clock, everything=True) for tree_id in tree_ids]
+    else:
+        markups = thread_markups(article, page.roots)
     controls = controls_for(
         user if tree_ids else None,
         recommended=lambda: thread.recommended_by(user, comment__article=article),
-        flags_of={"article": article, "tree_id__in": tree_ids},
+        facts_of={"article": article, "tree_id__in": tree_ids},
     )
     if controls is None:
         html = "".join(item.html for item in markups)
@@ -73,7 +91,7 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
         html = "".join(controls.write_into(item) for item in markups)
     picks = thread.picks(article, limit=PICKS_IN_STRIP) if tree_ids else []
     return Discussion(
-        sort=page.sort, page=page.page, markup=mark_safe(html),
+        sort=page.sort, page=page.page, markup=mark_safe(html), moderators_view=everything,
         picks=markup.picks_strip(picks, more_link=f"?sort={PICKS_ORDER}#comments") if picks else "",
         sorts=offered(article),
     )
@@ -94,7 +112,7 @@ def picked_discussion(article, *, user=None):
     shared = markup.comments(nodes, accepts_comments=article.accepts_comments)
     ids = [node.id for node in nodes]
     controls = controls_for(user, recommended=lambda: thread.recommended_by(user, comment__in=ids),
-                            flags_of={"pk__in": ids})
+                            facts_of={"pk__in": ids})
     html = shared.html if controls is None else controls.write_into(shared)
     return Discussion(sort=PICKS_ORDER, page=None, markup=mark_safe(html), sorts=offered(article))
 
@@ -110,7 +128,7 @@ def newsroom_replies(article, *, user=None):
         ids = [node.id for node, _ in answers]
         controls = controls_for(
             user, recommended=lambda: thread.recommended_by(user, comment__in=ids),
-            flags_of={"pk__in": ids},
+            facts_of={"pk__in": ids},
         )
         html = shared.html if controls is None else controls.write_into(shared)
     return Discussion(sort=NEWSROOM, page=None, markup=mark_safe(html), sorts=offered(article))
@@ -156,15 +174,17 @@ class CommentPage:
 
 def comment_page(comment, *, user=None):
     """A comment's own page, or None when nothing of its subtree is shown."""
-    nodes = thread.subtree(comment)
+    everything = is_moderator(user)
+    nodes = thread.subtree(comment, everything=everything)
     if not nodes:
         return None
     prefix = markup.comment_url_prefix()
-    shared = markup.comments(nodes, accepts_comments=comment.article.accepts_comments, prefix=prefix)
+    shared = markup.comments(nodes, accepts_comments=comment.article.accepts_comments, prefix=prefix,
+                             everything=everything)
     subtree = {"tree_id": comment.tree_id, "lft__gte": comment.lft, "rght__lte": comment.rght}
     controls = controls_for(
         user, recommended=lambda: thread.recommended_by(user, comment__tree_id=comment.tree_id),
-        flags_of=subtree,
+        facts_of=subtree,
     )
     html = shared.html if controls is None else controls.write_into(shared)
     ancestors = comment.get_ancestors().select_related("author").annotate(**thread.NEWSROOM_COLUMNS)

@@ -27,6 +27,13 @@ class CommentQuerySet(TreeQuerySet):
             tree_id=OuterRef("tree_id"), level__gte=OuterRef("level")).visible()
         return self.filter(Q(status="published") | Exists(published_in_thread))
 
+    def before_moderators(self):
+        """Of top-level comments: those whose thread a moderator's view of the discussion shows,
+        because something in it is there to decide about or to restore: any comment its author
+        has not deleted (a removed comment without replies takes no place for the public)."""
+        kept_in_thread = self.model.objects.filter(tree_id=OuterRef("tree_id")).exclude(status="deleted")
+        return self.filter(Exists(kept_in_thread))
+
     def for_change(self):
         """Rows read to be changed: locked until the transaction ends (comments/tree.py has the
         lock order). FOR NO KEY UPDATE, not FOR UPDATE: writers still queue behind each other,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from functools import lru_cache
 from html import escape
+from urllib.parse import quote_plus
 
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -128,11 +129,13 @@ def pick_note(comment):
             f'<span>{escape(comment.pick_reason)}</span></p>')
 
 
-def comments(nodes, *, accepts_comments, prefix=None, clock=None):
+def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=False):
     """The <li> of each shown comment (in tree order, with `depth` and `cut_off` set by
     comments.thread.shown), replies nested in an <ol> under the comment they answer: one flat
     loop, no recursion. A page of many threads passes one Clock for all of them: making one
-    costs more than writing a short thread."""
+    costs more than writing a short thread. `everything` is the moderators' view (never
+    cached, never public): comments not shown to the public are written out too, with their
+    status, instead of a placeholder (except those their authors deleted)."""
     prefix = escape(prefix or comment_url_prefix())
     clock = clock or Clock()
     parts, slots = [], []
@@ -148,19 +151,26 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None):
             opening = "</li>" + "</ol></li>" * (previous - depth)
         previous = depth
         link = f"{prefix}{pk}/"
-        if not node.is_visible:
+        if not node.is_visible and not (everything and node.status != Comment.Status.DELETED):
             part = (f'{opening}<li id="comment-{pk}" class="comment comment--gone">'
                     f'<p class="comment__placeholder">{escape(placeholder(node))}</p>')
         else:
-            count = node.recommend_count
-            reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
             edited = f' · <a href="{link}history/">edited</a>' if node.edited else ""
-            part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
-                    f'<header><b>{name(node)}</b> '
-                    f'{clock.time(node.created_at)}{edited}</header>'
-                    f'{pick_note(node)}<div>{node.body_html}</div><footer>'
-                    f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
-                    f'{f" <span>{count} ♥</span>" if count else ""}')
+            if node.is_visible:
+                count = node.recommend_count
+                reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
+                part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
+                        f'<header><b>{name(node)}</b> '
+                        f'{clock.time(node.created_at)}{edited}</header>'
+                        f'{pick_note(node)}<div>{node.body_html}</div><footer>'
+                        f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
+                        f'{f" <span>{count} ♥</span>" if count else ""}')
+            else:  # the moderators' view: what the public does not see, marked as such
+                part = (f'{opening}<li id="comment-{pk}" class="comment comment--hidden"><article>'
+                        f'<header><b>{name(node)}</b> {clock.time(node.created_at)}'
+                        f'{edited} <span class="comment__status">'
+                        f'{escape(Comment.Status(node.status).label)}: not shown to readers</span></header>'
+                        f'{pick_note(node)}<div>{node.body_html}</div><footer><a href="{link}">Link</a>')
             parts.append(part)
             length += len(part)
             slots.append((length, pk, node.author_id, node.replies_locked, node.created_at,
@@ -175,11 +185,12 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None):
     return Markup("".join(parts), tuple(slots))
 
 
-def thread(nodes, *, accepts_comments, prefix=None, clock=None):
+def thread(nodes, *, accepts_comments, prefix=None, clock=None, everything=False):
     """One thread of the article's discussion (its <li class="thread">), with a toggle that
     hides its replies when it has any."""
-    inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix, clock=clock)
-    replies = sum(1 for node in nodes[1:] if node.is_visible)
+    inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix, clock=clock,
+                     everything=everything)
+    replies = sum(1 for node in nodes[1:] if node.is_visible or everything)
     if not replies:
         head, tail = '<li class="thread"><ol>', "</ol></li>\n"
     else:
@@ -216,19 +227,26 @@ def answers(pairs, *, accepts_comments, prefix=None):
 class Controls:
     """What one signed-in reader sees beside each comment besides the shared markup: a button
     to recommend (or withdraw a recommendation), Edit and Delete on their own comments, and
-    moderators' buttons. They post with the one form around the discussion."""
+    moderators' buttons with what they see of each comment (its status, flags and why it is
+    hidden: `facts`, from thread.moderators_facts). They post with the one form around the
+    discussion."""
 
-    def __init__(self, user, *, recommended=frozenset(), moderator=False, flags=None, prefix=None):
+    def __init__(self, user, *, recommended=frozenset(), moderator=False, facts=None, prefix=None):
         self.user_id = user.pk
         # Edit is offered only while the comment may still be edited: written after this.
         self.editable_after = timezone.now() - edit_window()
         self.recommended = recommended
         self.moderator = moderator
-        self.flags = flags or {}
+        self.facts = facts or {}
         self.prefix = escape(prefix or comment_url_prefix())
+        if moderator:
+            self.desk = escape(reverse("admin:comments_comment_changelist"))
 
     def __call__(self, pk, author_id, replies_locked, created_at, picked):
-        if author_id == self.user_id:
+        facts = self.facts.get(pk)
+        if facts and facts.status != Comment.Status.PUBLISHED:
+            own = ""  # not shown to readers: nothing to recommend, edit or delete here
+        elif author_id == self.user_id:
             link = f"{self.prefix}{pk}/"
             own = f' <a href="{link}delete/">Delete</a>'
             if created_at > self.editable_after:
@@ -246,18 +264,48 @@ class Controls:
         return own
 
     def moderation_buttons(self, pk, replies_locked, picked):
+        """The buttons whose decision applies to the comment as it is now (Approve on a
+        pending or hidden comment, or a shown one with flags no moderator has decided about;
+        Restore on a removed one; Pick on a shown one...), then its flags, the machine's
+        scores and their reason, and why it is hidden."""
+        from comments.moderation import DECISIONS
+        from comments.models import Flag
+
+        facts = self.facts.get(pk)
+        status = facts.status if facts else Comment.Status.PUBLISHED
         action = f"{self.prefix}moderate/"
+        buttons = []
+        for name in ("approve", "remove", "restore"):
+            applies = status in DECISIONS[name].applies_to
+            if name == "approve" and status == Comment.Status.PUBLISHED:
+                applies = bool(facts and facts.flags and not facts.reviewed)
+            if applies:
+                buttons.append(f'<button class="link-button" formaction="{action}" name="{name}" '
+                               f'value="{pk}">{DECISIONS[name].label}</button>')
         lock = ("unlock", "Unlock replies") if replies_locked else ("lock", "Lock replies")
-        pick = ("unpick", "Unpick") if picked else ("pick", "Pick")
-        flags = self.flags.get(pk, 0)
-        return (
-            f' <span class="comment__moderate">'
-            f'<button class="link-button" formaction="{action}" name="approve" value="{pk}">Approve</button> '
-            f'<button class="link-button" formaction="{action}" name="remove" value="{pk}">Remove</button> '
-            f'<button class="link-button" formaction="{action}" name="{lock[0]}" value="{pk}">{lock[1]}</button> '
-            f'<button class="link-button" formaction="{action}" name="{pick[0]}" value="{pk}">{pick[1]}</button>'
-            f'{f" <span>{flags} flag{pluralize(flags)}</span>" if flags else ""}</span>'
-        )
+        buttons.append(f'<button class="link-button" formaction="{action}" name="{lock[0]}" value="{pk}">{lock[1]}</button>')
+        if picked or status == Comment.Status.PUBLISHED:  # only what readers see is picked
+            pick = ("unpick", "Unpick") if picked else ("pick", "Pick")
+            buttons.append(f'<button class="link-button" formaction="{action}" name="{pick[0]}" value="{pk}">{pick[1]}</button>')
+        about = []
+        if facts and facts.flags:
+            labels = dict(Flag.Reason.choices)
+            reasons = ", ".join(f"{labels.get(reason, reason)}{f' ×{n}' if n > 1 else ''}"
+                                for reason, n in facts.flag_reasons)
+            about.append(f'<span class="comment__flags">{facts.flags} flag{pluralize(facts.flags)}'
+                         f'{": " + escape(reasons) if reasons else ""}</span>')
+        if facts and (facts.spam is not None or facts.abuse is not None):
+            scores = " · ".join(f"{name} {round(value * 100)}" for name, value in
+                                [("spam", facts.spam), ("abuse", facts.abuse)] if value is not None)
+            reason = f": {escape(facts.score_reason)}" if facts.score_reason else ""
+            about.append(f'<span class="comment__scores">{scores}{reason}</span>')
+        if facts and facts.why:
+            about.append(f'<span class="comment__why">{escape(facts.why)}</span>')
+        if facts and facts.username:
+            about.append(f'<a href="{self.desk}?author={escape(quote_plus(facts.username))}">Their history</a>')
+        about.append(f'<a href="{self.desk}{pk}/change/">In the desk</a>')
+        return f' <span class="comment__moderate">{" ".join(buttons + about)}</span>'
+
 
     def write_into(self, markup):
         """The markup with this reader's controls in their places."""

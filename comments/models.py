@@ -3,7 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone
 from mptt.models import MPTTModel, TreeForeignKey
@@ -15,6 +16,12 @@ from comments.managers import CommentManager
 def edit_window():
     """How long after it was posted its author may edit a comment."""
     return timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
+
+
+# How much a comment needs a moderator's eye, from the machine's scores (comments/triage/):
+# the higher of its spam and abuse scores, 0 when it was not scored. The pending and flagged
+# queues sort by it (comments/admin/comment.py), each from its own index (Comment.Meta).
+PRIORITY = Greatest(Coalesce("spam_score", Value(0.0)), Coalesce("abuse_score", Value(0.0)))
 
 
 class Comment(MPTTModel):
@@ -119,13 +126,21 @@ class Comment(MPTTModel):
             models.Index(fields=["tree_id", "level"], name="comment_tree_level"),
             models.Index(fields=["created_at", "id"], name="comment_time"),
             models.Index(fields=["status", "created_at", "id"], name="comment_status_time_id"),
-            models.Index(fields=["-flag_count", "-created_at", "-id"], name="comment_flagged_queue",
+            models.Index(models.F("flag_count").desc(), PRIORITY.desc(), models.F("created_at").desc(),
+                         models.F("id").desc(), name="comment_flagged_queue",
                          condition=models.Q(flag_count__gt=0, reviewed_at__isnull=True)),
+            models.Index(PRIORITY.desc(), models.F("created_at").desc(), models.F("id").desc(),
+                         name="comment_pending_queue", condition=models.Q(status="pending")),
             models.Index(fields=["ip_address"], name="comment_ip_address",
                          condition=models.Q(ip_address__isnull=False)),
             models.Index(fields=["author", "created_at", "id"], name="comment_author_time"),
             models.Index(Lower("guest_email"), name="comment_guest_email",
                          condition=~models.Q(guest_email="")),
+            # Each article's pending comments (its backlog, comments/capacity.py, and the
+            # article list's pending count): only the rows waiting are in it, so it stays small
+            # and a reply renumbering published rows never writes to it.
+            models.Index(fields=["article", "created_at"], name="comment_pending_article",
+                         condition=models.Q(status="pending")),
             # The editors' picks of a discussion, newest first; partial, so the rows a reply
             # renumbers (never picked ones only) add nothing to it.
             models.Index(fields=["article", "-picked_at"], name="comment_picks",
@@ -252,7 +267,10 @@ class Flag(models.Model):
 
 class ModerationLog(models.Model):
     """Every change of a comment's fate: who (nobody for the site's own rules and for its author's
-    deletion), when, what, why, and the status it really changed from (read under the row lock)."""
+    deletion), when, what, why, and the status it really changed from (read under the row lock).
+    Also every decision about a discussion (pre-moderated or closed, by an editor or by the
+    site when its backlog grows, comments/capacity.py) and about a person (banned, suspended,
+    pre-moderated, trusted): those name the article or the person instead of a comment."""
 
     class Action(models.TextChoices):
         APPROVE = "approve", "Approved"
@@ -265,6 +283,17 @@ class ModerationLog(models.Model):
         HIDE = "hide", "Hidden after flags"  # automatic, at the flag threshold
         DELETE = "delete", "Deleted by its author"
         WITHDRAW = "withdraw", "Withdrawn by its author"  # deleted after a moderator's removal
+        # About a whole discussion (article) or a person (person).
+        PREMODERATE = "premoderate", "Pre-moderation on"
+        UNPREMODERATE = "unpremoderate", "Pre-moderation off"
+        CLOSE = "close", "Closed to comments"
+        REOPEN = "reopen", "Reopened to comments"
+        BAN = "ban", "Banned"
+        UNBAN = "unban", "Ban lifted"
+        SUSPEND = "suspend", "Suspended"
+        UNSUSPEND = "unsuspend", "Suspension lifted"
+        TRUST = "trust", "Trusted"
+        UNTRUST = "untrust", "No longer trusted"
         PICK = "pick", "Picked by the editors"  # the note is the reason readers see
         REDACT = "redact", "Earlier version removed"  # from the history readers see
         UNPICK = "unpick", "No longer picked"
@@ -278,13 +307,21 @@ class ModerationLog(models.Model):
         PRIVACY = "privacy", "Personal information"
         OTHER = "other", "Other (say what in the note)"
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="moderation_log")
+    # One of comment, article, person says what the entry is about.
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="moderation_log")
+    article = models.ForeignKey("newsroom.Article", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", help_text="A decision about the whole discussion.")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+", help_text="A decision about a person (ban, suspension, trust).",
+    )
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", help_text="Empty when the site's own rules or the author acted.",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(max_length=10, choices=Action)
+    action = models.CharField(max_length=16, choices=Action)
     reason = models.CharField(max_length=10, choices=Reason, blank=True)
     note = models.TextField(blank=True)
     status_before = models.CharField(max_length=10, choices=Comment.Status, blank=True)
@@ -296,6 +333,10 @@ class ModerationLog(models.Model):
         verbose_name_plural = "moderation log"
 
     def __str__(self):
+        if self.article_id:
+            return f"{self.get_action_display()}: article {self.article_id}"
+        if self.person_id:
+            return f"{self.get_action_display()}: person {self.person_id}"
         return f"{self.get_action_display()}: comment {self.comment_id}"
 
     @property

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
-from comments import actions, tree, versions
+from comments import actions, capacity, tree, versions
 from comments.actions import log
 from comments.errors import CommentError, NoSuchComment
 from comments.models import Comment, Flag, ModerationLog
@@ -84,7 +85,9 @@ def decide(comment, action, moderator, *, reason="", note=""):
             actions.set_status(comment, status)
         comment.reviewed_at = timezone.now()
         comment.save(update_fields=["reviewed_at"])
-        return log(comment, action, moderator, reason=reason, note=note, status_before=before)
+        entry = log(comment, action, moderator, reason=reason, note=note, status_before=before)
+    capacity.after_decisions()  # committed, the thread's lock released
+    return entry
 
 
 # Past this many comments at once the moderator is asked to narrow the list, so that a bulk
@@ -129,6 +132,7 @@ def decide_many(comments, action, moderator, *, reason="", note="", reviewed=Tru
             raise CommentError(f"Stopped after {done:,} comments were {decision.past}: the rest "
                                f"were left as they were ({error}).") from error
         done, skipped = done + more_done, skipped + more_skipped
+    capacity.after_decisions()
     return done, skipped
 
 
@@ -215,6 +219,46 @@ def set_replies_locked(comment, locked, moderator, *, reason="", note=""):
                    reason=reason, note=note)
 
 
+def person_changed(before, after, moderator):
+    """Log what changed in a person's controls (Commenter rows read before and after a save;
+    None where there is none: added, or deleted, which lifts everything). Returns the entries."""
+    def state(person):
+        if person is None:
+            return {"banned": False, "suspended_until": None, "premoderate": False, "trusted": False}
+        until = person.suspended_until if person.is_suspended else None
+        return {"banned": person.banned, "suspended_until": until,
+                "premoderate": person.premoderate, "trusted": person.trusted}
+
+    old, new = state(before), state(after)
+    user = (after or before).user
+    why = (after.note if after else "").strip()
+    entries = []
+    for field, on, off in [("banned", Action.BAN, Action.UNBAN),
+                           ("suspended_until", Action.SUSPEND, Action.UNSUSPEND),
+                           ("premoderate", Action.PREMODERATE, Action.UNPREMODERATE),
+                           ("trusted", Action.TRUST, Action.UNTRUST)]:
+        if old[field] == new[field]:
+            continue
+        note = why
+        if field == "suspended_until" and new[field]:
+            until = format_date(timezone.localtime(new[field]), "j F Y, H:i")
+            note = " — ".join(filter(None, [f"Until {until}.", why]))
+        entries.append((on if new[field] else off, note))
+    return [actions.log_about(action, person=user, moderator=moderator, note=note)
+            for action, note in entries]
+
+
+def discussion_changed_by_editor(before, after, editor):
+    """Log an editor's switching an article's pre-moderation or closing it (the article's
+    values before and after the save of the admin's form)."""
+    entries = []
+    for field, on, off in [("premoderate_comments", Action.PREMODERATE, Action.UNPREMODERATE),
+                           ("comments_closed", Action.CLOSE, Action.REOPEN)]:
+        if getattr(before, field, False) != getattr(after, field):
+            entries.append(actions.log_about(on if getattr(after, field) else off,
+                                             article_id=after.pk, moderator=editor,
+                                             note="Set by an editor in the article's admin."))
+    return entries
 def remove_version(comment, revision_id, moderator, *, reason="", note=""):
     """Take one earlier version of a comment out of the history readers see (its text stays
     for moderators), logged with the reason. Returns the log entry, or None if it was already

@@ -1,5 +1,5 @@
-"""Moderation on the site itself: readers flag comments; staff approve, remove, lock and pick
-beside each comment (plain POST buttons in the discussion's one form, no JavaScript)."""
+"""Moderation on the site itself: readers flag comments; staff approve, remove, restore, lock
+and pick beside each comment (plain POST buttons in the discussion's one form, no JavaScript)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,7 @@ from comments.models import Comment
 from comments.views import answers_errors
 from comments.visibility import shown_comment
 
-STAFF_ACTIONS = ("approve", "remove", "lock", "unlock", "pick", "unpick")
+STAFF_ACTIONS = ("approve", "remove", "restore", "lock", "unlock", "pick", "unpick")
 
 
 @login_required
@@ -65,11 +65,12 @@ def moderate(request):
         entry = moderation.set_picked(comment, False, request.user)
     elif action == "remove":
         entry = moderation.decide(comment, "remove", request.user, **form.cleaned_data)
-    elif action == "approve":
-        entry = moderation.decide(comment, "approve", request.user)
+    elif action in ("approve", "restore"):
+        entry = moderation.decide(comment, action, request.user)
     else:
         entry = moderation.set_replies_locked(comment, action == "lock", request.user)
     done = {"approve": "Comment approved: flags will no longer hide it.", "remove": "Comment removed.",
+            "restore": "Comment restored.",
             "lock": "Replies to this comment are locked.", "unlock": "Replies to this comment are open again.",
             "pick": "Comment picked: it shows among the editors’ picks with your reason.",
             "unpick": "Comment no longer picked."}
@@ -77,7 +78,7 @@ def moderate(request):
         messages.warning(request, "Nothing changed: that does not apply to this comment now.")
     else:
         messages.success(request, done[action])
-    return redirect(thread.location(comment))
+    return redirect(thread.location(comment, everything=True))  # the page of the moderator's view
 
 
 @answers_errors

@@ -7,7 +7,8 @@ have waited):
 2. Guests always wait.
 3. A suspect word makes the comment wait (staff excepted).
 4. Staff and trusted people skip the rest (their comments are scored all the same).
-5. A pre-moderated article, a person set to "always pre-moderate", and a new account that has
+5. A pre-moderated article (by its editor, or by the site while moderators catch up with its
+   backlog, comments/capacity.py), a person set to "always pre-moderate", and a new account that has
    fewer than COMMENTS_NEW_ACCOUNT_HOLD published comments all make the comment wait.
 6. A spam or abuse score at its threshold (COMMENTS_SPAM_HOLD, COMMENTS_ABUSE_HOLD; the
    scores come from comments/triage, computed before the lock) makes the comment wait. After the
@@ -91,6 +92,8 @@ def status_for(article, author, body, person=None, scores=None):
         return Comment.Status.PUBLISHED, ""
     if article.premoderate_comments:
         return Comment.Status.PENDING, "The article is pre-moderated."
+    if article.backlog_premoderated:
+        return Comment.Status.PENDING, "The article is pre-moderated while moderators catch up."
     if person and person.premoderate:
         return Comment.Status.PENDING, "This person's comments are always pre-moderated."
     first = settings.COMMENTS_NEW_ACCOUNT_HOLD

@@ -45,8 +45,8 @@ NEWSROOM_COLUMNS = {
 }
 # Comments by the newsroom: staff, or one of the article's own authors.
 BY_NEWSROOM = Q(author__is_staff=True) | Q(by_article_author=True)
-# What the pages show of a comment, into a Node (the moderators' flag counts are read apart,
-# only for them: thread.flag_counts): whether it was edited, not when; the name it is shown
+# What the pages show of a comment, into a Node (what moderators see besides is read apart,
+# only for them: thread.moderators_facts): whether it was edited, not when; the name it is shown
 # under (Comment.display_name), worked out by the database.
 NODE_COLUMNS = (
     "id", "parent_id", "author_id", "body_html", "status", "created_at",
@@ -57,6 +57,7 @@ NODE_COLUMNS = (
     "author__is_staff", "pick_reason", *NEWSROOM_COLUMNS,
 )
 PUBLISHED = Comment.Status.PUBLISHED.value
+DELETED = Comment.Status.DELETED.value
 
 
 class Node:
@@ -98,11 +99,12 @@ class Node:
         return f"<Node {self.id} of tree {self.tree_id}>"
 
 
-def shown(nodes, *, top_level, max_depth):
+def shown(nodes, *, top_level, max_depth, everything=False):
     """The comments of one thread (in tree order) that a page shows, with their depth below
     `top_level` set: hidden comments drop out with their subtree unless something under them
     is shown, in which case they stay, for a placeholder. A comment at `max_depth` with
-    replies is cut off there: its replies continue on its own page."""
+    replies is cut off there: its replies continue on its own page. `everything` (for the
+    moderators' view) keeps every comment but those their authors deleted, as above."""
     nodes = list(nodes)
     # Children come after their parent in tree order: walk backwards to learn, for every
     # comment, whether anything in its subtree is shown.
@@ -110,7 +112,7 @@ def shown(nodes, *, top_level, max_depth):
     for node in reversed(nodes):
         node.depth = node.level - top_level
         node.cut_off = node.depth >= max_depth and node.rght - node.lft > 1
-        if node.is_visible or node.cut_off or node.id in shows:
+        if node.is_visible or node.cut_off or node.id in shows or (everything and node.status != DELETED):
             shows[node.id] = True
             shows[node.parent_id] = True
     return [node for node in nodes if node.id in shows]
@@ -148,31 +150,39 @@ class Page:
     roots: list
 
 
+def threads_of(article, *, everything=False):
+    """The roots of the threads that take a place in the discussion: for the public, those
+    showing something; for moderators (`everything`), those holding anything to decide."""
+    roots = Comment.objects.roots().filter(article_id=article if isinstance(article, int) else article.pk)
+    return roots.before_moderators() if everything else roots.taking_a_place()
+
+
 # One page of threads: (root id, tree id, thread version, threads taking a place in all).
 ROOTS = PreparedQuery(
-    lambda article, sort, start, per_page: Comment.objects.roots().filter(article_id=article)
-    .taking_a_place().order_by(*SORTS[sort]).annotate(threads=Window(Count("id")))
+    lambda article, sort, start, per_page, everything: threads_of(article, everything=everything)
+    .order_by(*SORTS[sort]).annotate(threads=Window(Count("id")))
     .values_list("id", "tree_id", "thread_version", "threads")[start:start + per_page],
-    shape=("sort", "start", "per_page"), article=int,
+    shape=("sort", "start", "per_page", "everything"), article=int,
 )
 
 
-def page_of_threads(article, *, sort=DEFAULT_SORT, page_number=1):
+def page_of_threads(article, *, sort=DEFAULT_SORT, page_number=1, everything=False):
     """The threads on one page of an article's discussion, in one query that also counts all
     the threads taking a place (a window over the rows before the page is cut out of them);
     a page past the end, whose query finds no row to carry the count, costs a second one. An
-    article with no published comment has no thread taking a place, and reads nothing."""
+    article with no published comment has no thread taking a place, and reads nothing
+    (except for moderators, `everything`: see threads_of)."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     paginator = Paginator([], settings.COMMENTS_PER_PAGE)
     paginator.count, rows = 0, []
-    if article.comment_count:
+    if article.comment_count or everything:
         number = wanted_page(page_number)
         start = (number - 1) * paginator.per_page
-        rows = ROOTS.rows(article=article.pk, sort=sort, start=start, per_page=paginator.per_page)
-        paginator.count = (rows[0][3] if rows else
-                           Comment.objects.roots().filter(article=article).taking_a_place().count())
+        rows = ROOTS.rows(article=article.pk, sort=sort, start=start, per_page=paginator.per_page,
+                          everything=everything)
+        paginator.count = rows[0][3] if rows else threads_of(article, everything=everything).count()
         if not rows and paginator.count:  # past the end: the last page, as Paginator.get_page
-            return page_of_threads(article, sort=sort, page_number=paginator.num_pages)
+            return page_of_threads(article, sort=sort, page_number=paginator.num_pages, everything=everything)
     page = paginator.page(wanted_page(page_number) if rows else 1)
     roots = [Root(*values[:3]) for values in rows]
     page.object_list = roots
@@ -198,9 +208,9 @@ THREADS = PreparedQuery(
 )
 
 
-def read_threads(article, tree_ids):
+def read_threads(article, tree_ids, *, everything=False):
     """The shown comments of these threads (one query, as read_nodes reads them), as
-    {tree id: [Node, ...]}."""
+    {tree id: [Node, ...]}; `everything` for the moderators' view (see shown)."""
     threads = {tree_id: [] for tree_id in tree_ids}
     if tree_ids:
         rows = THREADS.rows(article=article.pk, tree_ids=tree_ids,
@@ -208,15 +218,15 @@ def read_threads(article, tree_ids):
         for values in rows:
             node = Node(*values)
             threads[node.tree_id].append(node)
-    return {tree_id: shown(nodes, top_level=0, max_depth=settings.COMMENTS_MAX_DEPTH)
+    return {tree_id: shown(nodes, top_level=0, max_depth=settings.COMMENTS_MAX_DEPTH, everything=everything)
             for tree_id, nodes in threads.items()}
 
 
-def subtree(comment):
+def subtree(comment, *, everything=False):
     """A comment's own page: the shown comments of its subtree (to a depth below it)."""
     nodes = read_nodes(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght,
                        level__lte=comment.level + settings.COMMENTS_MAX_DEPTH)
-    return shown(nodes, top_level=comment.level, max_depth=settings.COMMENTS_MAX_DEPTH)
+    return shown(nodes, top_level=comment.level, max_depth=settings.COMMENTS_MAX_DEPTH, everything=everything)
 
 
 def picks(article, *, limit=None):
@@ -248,16 +258,57 @@ def recommended_by(viewer, **comment_filter):
     )
 
 
-def flag_counts(**comment_filter):
-    """{comment id: readers' flags} of the flagged comments matching the filter, for the
-    moderators' controls (read apart: flags do not change what the public sees)."""
-    flagged = Comment.objects.filter(flag_count__gt=0, **comment_filter)
-    return dict(flagged.values_list("id", "flag_count"))
+@dataclass
+class Facts:
+    """What a moderator sees of a comment besides its markup (never on a public page)."""
+
+    status: str
+    flags: int
+    reviewed: bool  # a moderator has decided: flags no longer hide it
+    username: str  # its author's, for their history in the desk ("" for a guest)
+    flag_reasons: list  # [(reason, how many)], most first
+    spam: float | None = None  # the machine's scores (comments/triage/), None if not scored
+    abuse: float | None = None
+    score_reason: str = ""
+    why: str = ""  # for a comment not shown: the reason of the decision or hold that hid it
 
 
-def location(comment):
+HIDING_ACTIONS = ("remove", "spam", "hold", "hide")
+
+
+def moderators_facts(**comment_filter):
+    """{comment id: Facts} of the comments matching the filter, for the moderators' view of
+    a discussion: a query for the comments, and only when some are flagged or hidden, one
+    for the flags' reasons and one for the log entries that say why they are hidden."""
+    from comments.models import Flag, ModerationLog
+
+    facts = {
+        pk: Facts(status, flags, reviewed is not None, username or "", [], spam, abuse, reason)
+        for pk, status, flags, reviewed, username, spam, abuse, reason in Comment.objects.filter(**comment_filter)
+        .values_list("id", "status", "flag_count", "reviewed_at", "author__username",
+                     "spam_score", "abuse_score", "score_reason")
+    }
+    flagged = [pk for pk, fact in facts.items() if fact.flags]
+    if flagged:
+        rows = (Flag.objects.filter(comment_id__in=flagged).values_list("comment_id", "reason")
+                .annotate(n=Count("id")).order_by("comment_id", "-n", "reason"))
+        for pk, reason, count in rows:
+            facts[pk].flag_reasons.append((reason, count))
+    hidden = [pk for pk, fact in facts.items() if fact.status != PUBLISHED]
+    if hidden:
+        entries = (ModerationLog.objects.filter(comment_id__in=hidden, action__in=HIDING_ACTIONS)
+                   .order_by("comment_id", "-id"))
+        for entry in entries:
+            fact = facts[entry.comment_id]
+            if not fact.why:
+                fact.why = f"{entry.get_action_display()}: {entry.why}" if entry.why else entry.get_action_display()
+    return facts
+
+
+def location(comment, *, everything=False):
     """Where a comment is read in its discussion: the article page (with the comments
-    page that holds its thread, in the default order), at the comment's anchor.
+    page that holds its thread, in the default order), at the comment's anchor; for a
+    moderator (`everything`), the page of their view, which holds more threads.
 
     Every POST that changes a comment ends here, so it costs one query at most: none when the
     article has fewer published comments than a page has threads (then every thread taking
@@ -267,14 +318,14 @@ def location(comment):
         return f"{comment.get_absolute_url()}#comment-{comment.pk}"
     article = comment.article
     page = 1
-    if article.comment_count >= settings.COMMENTS_PER_PAGE:
+    if everything or article.comment_count >= settings.COMMENTS_PER_PAGE:
         if comment.parent_id is None:
             created_at, pk = comment.created_at, comment.pk
         else:
             root = Comment.objects.filter(tree_id=comment.tree_id, level=0)
             created_at, pk = Subquery(root.values("created_at")), Subquery(root.values("id"))
         earlier = (
-            Comment.objects.roots().filter(article_id=comment.article_id).taking_a_place()
+            threads_of(comment.article_id, everything=everything)
             .filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
             .count()
         )

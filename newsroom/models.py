@@ -17,6 +17,7 @@ UPDATE_GRACE = timedelta(minutes=5)
 # article saved from a copy read earlier must not write its stale values back.
 DISCUSSION_FIELDS = {
     "comment_count", "comment_count_changed_at", "discussion_version", "discussion_changed_at",
+    "backlog_premoderated", "backlog_closed",
     "pick_count",
 }
 
@@ -199,6 +200,17 @@ class Article(models.Model):
     premoderate_comments = models.BooleanField(
         default=False, help_text="Every new comment waits for a moderator before it is shown."
     )
+    # Set and cleared by the site itself while the discussion's (or the site's) backlog of
+    # pending comments is past its limits (comments/capacity.py), apart from the editor's
+    # choices above so that the backlog clearing never undoes an editor's decision.
+    backlog_premoderated = models.BooleanField(
+        "pre-moderated for the backlog", default=False, editable=False,
+        help_text="Set by the site while too many comments wait for moderators.",
+    )
+    backlog_closed = models.BooleanField(
+        "closed for the backlog", default=False, editable=False,
+        help_text="Set by the site while far too many comments wait for moderators.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -208,6 +220,9 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"]),
             # The newest count change: what lists and feeds are validated against.
             models.Index(fields=["-comment_count_changed_at"], name="article_count_changed"),
+            # The few discussions the backlog switched, re-checked after every decision.
+            models.Index(fields=["id"], name="article_backlog_switched",
+                         condition=models.Q(backlog_premoderated=True) | models.Q(backlog_closed=True)),
         ]
 
     def __str__(self):
@@ -261,8 +276,14 @@ class Article(models.Model):
 
     @property
     def accepts_comments(self):
-        return accepts_comments(self.status, self.published_at, self.comments_closed,
+        # Closed by its editor, or by the site while its backlog is past the harder limit.
+        return accepts_comments(self.status, self.published_at, self.comments_closed or self.backlog_closed,
                                 self.comments_close_after_days)
+
+    @property
+    def premoderated(self):
+        """New comments wait for a moderator: the editor's choice, or the backlog's."""
+        return self.premoderate_comments or self.backlog_premoderated
 
     @cached_property
     def author_list(self):

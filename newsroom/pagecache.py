@@ -93,13 +93,14 @@ def site_columns():
 
 
 DISCUSSION = ("discussion_version", "discussion_changed_at", "updated_at", "status",
-              "published_at", "comments_closed", "comments_close_after_days")
+              "published_at", "comments_closed", "comments_close_after_days", "backlog_closed")
 
 
 def discussion_validator(kind, values):
     """From an article's DISCUSSION values (and site, site_at): the discussion page's
     validator. Whether comments are open changes with time alone (closing after N days)."""
-    accepts = accepts_comments(values["status"], values["published_at"], values["comments_closed"],
+    accepts = accepts_comments(values["status"], values["published_at"],
+                               values["comments_closed"] or values["backlog_closed"],
                                values["comments_close_after_days"])
     return Validator.of(
         kind,

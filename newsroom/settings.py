@@ -313,6 +313,12 @@ COMMENTS_ABUSE_HOLD = float(os.environ.get("COMMENTS_ABUSE_HOLD", "0.5"))
 # Where `manage.py train_scoring` writes the models it learns from moderators' decisions, and
 # where scoring looks for them first (empty: the models shipped with the code are used).
 COMMENTS_SCORING_MODELS = os.environ.get("COMMENTS_SCORING_MODELS", "")
+# Capacity (comments/capacity.py): past any of these (0: that one is off) a discussion is
+# pre-moderated until its backlog is down to half of each; at the last one it also closes.
+COMMENTS_BACKLOG_ARTICLE = int(os.environ.get("COMMENTS_BACKLOG_ARTICLE", "50"))
+COMMENTS_BACKLOG_SITE = int(os.environ.get("COMMENTS_BACKLOG_SITE", "500"))
+COMMENTS_BACKLOG_MINUTES = int(os.environ.get("COMMENTS_BACKLOG_MINUTES", "0"))
+COMMENTS_BACKLOG_CLOSE = int(os.environ.get("COMMENTS_BACKLOG_CLOSE", "0"))
 
 # Mail (notifications/): links in mail need the site's address, as readers reach it, since
 # the worker that writes them answers no request.

@@ -170,7 +170,7 @@ def big_table(talk):
 @on_postgresql
 @pytest.mark.parametrize("params, index", [
     ({}, "comment_time"),
-    ({"queue": "pending"}, "comment_status_time_id"),
+    ({"queue": "pending"}, "comment_pending_queue"),  # by the machine's scores
     ({"queue": "removed"}, "comment_status_time_id"),
     ({"queue": "flagged"}, "comment_flagged_queue"),
     ({"status": "published"}, "comment_time"),  # most comments: reading by time is as good

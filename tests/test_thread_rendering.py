@@ -93,7 +93,7 @@ def test_moderators_see_their_buttons_and_fresh_flag_counts():
     html = shown_to(article, user=moderator())
     assert f'name="approve" value="{comment.pk}"' in html
     assert f'name="unlock" value="{comment.pk}">Unlock replies' in html
-    assert "<span>1 flag</span>" in html
+    assert '<span class="comment__flags">1 flag</span>' in html
     assert "/reply/" not in html  # replies are locked
 
 

@@ -20,15 +20,15 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from comments import moderation
-from comments.admin import filters, paging, search
+from comments.admin import filters, history, paging, search
 from comments.admin.decisions import Decisions
 from comments.admin.readonly import ReadOnly
-from comments.models import Comment, Commenter, CommentRevision, Flag, ModerationLog
+from comments.models import PRIORITY, Comment, Commenter, CommentRevision, Flag, ModerationLog
 
 TREE_PARAMS = ("article", "thread")  # with one of these, the list is one discussion, as a tree
 # Deeper replies are indented like this level, with their real depth written beside them.
@@ -125,8 +125,8 @@ class RevisionInline(ReadOnlyInline):
 class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     change_list_template = "admin/comments/comment/change_list.html"
     change_form_template = "admin/comments/comment/change_form.html"
-    list_display = ("excerpt", "author_cell", "article_cell", "created_at", "flags_cell",
-                    "status", "links")
+    list_display = ("excerpt", "author_cell", "article_cell", "created_at", "scores_cell",
+                    "flags_cell", "status", "links")
     list_display_links = ("excerpt",)
     list_filter = (
         filters.QueueFilter, "status", filters.ArticleFilter, filters.ThreadFilter,
@@ -180,10 +180,15 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         return queryset, False
 
     def get_ordering(self, request):
+        # The queues put first what most needs a moderator's eye: pending comments by the
+        # machine's scores, flagged ones by readers' flags and then scores. Each order is an
+        # index's (Comment.Meta), so a page never sorts the whole queue.
         if is_tree_view(request):
             return ("tree_id", "lft")
         if request.GET.get("queue") == "flagged":
-            return ("-flag_count", "-created_at")
+            return ("-flag_count", PRIORITY.desc(), "-created_at")
+        if request.GET.get("queue") == "pending":
+            return (PRIORITY.desc(), "-created_at")
         return ("-created_at",)
 
     def get_sortable_by(self, request):
@@ -194,7 +199,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     def media(self):
         article = Comment._meta.get_field("article")
         return (super().media + admin.widgets.AutocompleteSelect(article, self.admin_site).media
-                + forms.Media(css={"all": ["css/desk.css"]}))
+                + forms.Media(css={"all": ["css/desk.css"]}, js=["js/desk.js"]))
 
     def changelist_view(self, request, extra_context=None):
         base = reverse("admin:comments_comment_changelist")
@@ -205,6 +210,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "tree_view": is_tree_view(request),
+            "history": history.history(request.GET["author"].strip()) if request.GET.get("author", "").strip() else None,
             "queues": [
                 {"label": label, "url": f"{base}?queue={key}" if key else base, "current": key == current,
                  "count": queryset.count() if key in ("pending", "flagged") else None}
@@ -247,7 +253,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     @admin.display(description="author", ordering="author__username")
     def author_cell(self, comment):
         if comment.author_id:
-            return format_html('<a href="?{}" title="Only this person’s comments"><bdi>{}</bdi></a>',
+            return format_html('<a href="?{}" title="This person’s history: all their comments, decisions and flags"><bdi>{}</bdi></a>',
                                urlencode({"author": comment.author.username}), comment.author.public_name)
         return format_html("<bdi>{}</bdi> <small>(guest)</small>", comment.guest_name or "Guest")
 
@@ -255,6 +261,16 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     def article_cell(self, comment):
         return format_html('<a href="?article={}" title="This article’s discussion, as a tree">{}</a>',
                            comment.article_id, Truncator(comment.article.headline).chars(40))
+
+    @admin.display(description="machine’s scores")
+    def scores_cell(self, comment):
+        """The spam and abuse scores (0 to 100) and what made them, for moderators only."""
+        if comment.spam_score is None and comment.abuse_score is None:
+            return "–"
+        scores = format_html_join(" ", '<span class="comment-scores">{} {}</span>', (
+            (name, round(value * 100)) for name, value in
+            [("spam", comment.spam_score), ("abuse", comment.abuse_score)] if value is not None))
+        return format_html("{} <small>{}</small>", scores, comment.score_reason)
 
     @admin.display(description="flags", ordering="flag_count")
     def flags_cell(self, comment):
@@ -306,17 +322,9 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
             return "A guest (or a deleted account)"
         author = comment.author
         person = Commenter.objects.filter(user=author).first()
-        if person:
-            url = reverse("admin:comments_commenter_change", args=[author.pk])
-            standing = ", ".join(label for flag, label in [
-                (person.banned, "banned"), (person.is_suspended, "suspended"),
-                (person.premoderate, "always pre-moderated"), (person.trusted, "trusted"),
-            ] if flag) or "no restrictions"
-        else:
-            url = reverse("admin:comments_commenter_add") + "?" + urlencode({"username": author.username})
-            standing = "no restrictions"
+        url, standing = history.controls_url(author, person), history.standing(person)
         return format_html(
-            '<bdi>{}</bdi> ({}{}) · <a href="{}?{}">all their comments</a> · controls: <a href="{}">{}</a>',
+            '<bdi>{}</bdi> ({}{}) · <a href="{}?{}">their history and all their comments</a> · controls: <a href="{}">{}</a>',
             author.public_name, author.username, f", {author.email}" if author.email else "",
             reverse("admin:comments_comment_changelist"), urlencode({"author": author.username}), url, standing,
         )

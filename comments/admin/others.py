@@ -3,35 +3,59 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
+from comments import moderation
 from comments.admin.readonly import ReadOnly
 from comments.models import Commenter, ModerationLog, Word
 
 
+class SubjectFilter(admin.SimpleListFilter):
+    title = "about"
+    parameter_name = "about"
+    conditions = {"comment": {"comment__isnull": False}, "article": {"article__isnull": False},
+                  "person": {"person__isnull": False}}
+
+    def lookups(self, request, model_admin):
+        return [("comment", "A comment"), ("article", "A discussion"), ("person", "A person")]
+
+    def queryset(self, request, queryset):
+        condition = self.conditions.get(self.value())
+        return queryset.filter(**condition) if condition else queryset
+
+
 @admin.register(ModerationLog)
 class ModerationLogAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ("created_at", "who", "action", "comment_link", "reason", "short_note", "status_before", "status_after")
-    list_filter = ("action", "reason", ("moderator", admin.RelatedOnlyFieldListFilter),
+    list_display = ("created_at", "who", "action", "subject", "reason", "short_note", "status_before", "status_after")
+    list_filter = (SubjectFilter, "action", "reason", ("moderator", admin.RelatedOnlyFieldListFilter),
                    ("created_at", admin.DateFieldListFilter))
-    list_select_related = ("moderator", "comment")
-    search_fields = ("note", "moderator__username", "=comment__id")
-    search_help_text = "Words of the note, a moderator's username, or a comment's number."
+    list_select_related = ("moderator", "comment", "article", "person")
+    search_fields = ("note", "moderator__username", "=comment__id", "person__username")
+    search_help_text = "Words of the note, a moderator's username, a comment's number, or the username a decision was about."
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    fields = readonly_fields = ("created_at", "who", "action", "comment_link", "reason", "note",
+    fields = readonly_fields = ("created_at", "who", "action", "subject", "reason", "note",
                                 "status_before", "status_after")
 
     @admin.display(description="by", ordering="moderator__username")
     def who(self, entry):
         return entry.moderator or "the site's rules"
 
-    @admin.display(description="comment")
-    def comment_link(self, entry):
+    @admin.display(description="about")
+    def subject(self, entry):
+        """The comment, the discussion or the person the entry is about."""
+        if entry.article_id:
+            return format_html('Discussion: <a href="{}?article={}">{}</a>', reverse("admin:comments_comment_changelist"),
+                               entry.article_id, Truncator(entry.article.headline).chars(60))
+        if entry.person_id:
+            return format_html('Person: <a href="{}?{}"><bdi>{}</bdi> ({})</a>', reverse("admin:comments_comment_changelist"),
+                               urlencode({"author": entry.person.username}), entry.person.public_name,
+                               entry.person.username)
         return format_html('<a href="{}">#{}</a> {}', reverse("admin:comments_comment_change", args=[entry.comment_id]),
                            entry.comment_id, Truncator(entry.comment.body).chars(60))
 
@@ -76,6 +100,24 @@ class CommenterAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__display_name", "user__email")
     show_full_result_count = False
     fields = ("banned", "suspended_until", "premoderate", "trusted", "note")
+
+    # Every change of a person's controls goes to the moderation log, in the same transaction.
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = Commenter.objects.filter(pk=obj.pk).first() if change else None
+            super().save_model(request, obj, form, change)
+            moderation.person_changed(before, obj, request.user)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            moderation.person_changed(obj, None, request.user)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for person in queryset.select_related("user"):
+                moderation.person_changed(person, None, request.user)
+            super().delete_queryset(request, queryset)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

@@ -40,10 +40,16 @@ def test_moderator_removes_a_flagged_comment_from_the_admin(page, discussion):
     assert "1 comment removed." in page.locator(".messagelist").inner_text()
     assert page.locator("#result_list").count() == 0  # the flagged queue is empty now
 
-    page.goto(article.get_absolute_url())
-    assert page.locator(f"#comment-{root.pk} .comment__placeholder").inner_text() == "This comment was removed by a moderator."
-    assert "Please keep it civil." in page.locator("#comments").inner_text()
-    assert "You are all vermin." not in page.content()
+    page.goto(article.get_absolute_url())  # the moderator's view: the comment, marked, with Restore
+    removed = page.locator(f"#comment-{root.pk}")
+    assert "Removed: not shown to readers" in removed.inner_text()
+    assert removed.get_by_role("button", name="Restore").is_visible()
+    readers = page.context.browser.new_page(base_url=page.url)  # signed out
+    readers.goto(article.get_absolute_url())
+    assert readers.locator(f"#comment-{root.pk} .comment__placeholder").inner_text() == "This comment was removed by a moderator."
+    assert "Please keep it civil." in readers.locator("#comments").inner_text()
+    assert "You are all vermin." not in readers.content()
+    readers.close()
     entry = ModerationLog.objects.get(action="remove")
     assert (entry.moderator.username, entry.reason, entry.note) == ("mod", "hate", "Dehumanising insult.")
 
