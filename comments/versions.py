@@ -108,9 +108,8 @@ def moved_under_locks(pairs, threads_per_transaction):
 
 
 def written_by(user):
-    """(article ids, tree ids) of the discussions and threads that show the person's name."""
-    pairs = set(Comment.objects.filter(author=user).values_list("article_id", "tree_id"))
-    return {article for article, _ in pairs}, {tree for _, tree in pairs}
+    """(tree id, article id) of the threads, and their discussions, that show the person's name."""
+    return set(Comment.objects.filter(author=user).values_list("tree_id", "article_id"))
 
 
 # The versions move after the name has changed (post_save, post_delete), so a page rendered
@@ -136,11 +135,14 @@ def leaving(sender, instance, **kwargs):
 @receiver(post_save, sender=User, dispatch_uid="comments.versions.renamed")
 @receiver(post_delete, sender=User, dispatch_uid="comments.versions.left")
 def name_changed(sender, instance, **kwargs):
+    # Once the new name has committed, and under the threads' locks: moved inside the saving
+    # transaction, the versions' row locks were taken outside the lock order, and a reply in
+    # one of those threads at the same moment deadlocked with the rename (a 500).
+    from comments.moderation import THREADS_PER_TRANSACTION
+
     shown_in = getattr(instance, "_shown_in", None)
     if shown_in:
-        articles, trees = shown_in
-        articles_changed(articles)
-        threads_changed(trees)
+        transaction.on_commit(lambda: moved_under_locks(shown_in, THREADS_PER_TRANSACTION))
         instance._shown_in = None
 
 

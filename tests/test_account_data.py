@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -347,3 +347,36 @@ def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_
     assert replies_under_hidden_parents(accepted) == []
     assert stale_log_entries() == []
     assert_trees_and_counts_are_right()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen")
+@pytest.mark.django_db(transaction=True)
+def test_renaming_an_account_while_others_reply_in_its_threads_never_deadlocks(settings):
+    from tests.test_concurrency import run_workers
+    from tests.test_mixed_races import reply_and_note_when
+
+    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
+    articles = [ArticleFactory() for _ in range(2)]
+    person, others = UserFactory(display_name="Rita Rivers"), [UserFactory() for _ in range(3)]
+    roots = [actions.post_comment(article=articles[number % 2], author=person, body=f"Thread {number}.",
+                                  ip_address="192.0.2.1") for number in range(6)]
+    accepted, failures = [], []
+
+    def work(number):
+        rng = random.Random(number)
+        try:
+            for step in range(15):
+                if number == 0:  # as the profile page and the admin save it: in a transaction
+                    with transaction.atomic():
+                        person.display_name = f"Rita Rivers {step}"
+                        person.save()
+                else:
+                    reply_and_note_when(rng.choice(roots), rng.choice(others), f"W{number} s{step}.", accepted)
+        except Exception as error:  # a deadlock here is what readers would get as a 500
+            failures.append(error)
+
+    run_workers(4, work)
+    assert not failures
+    page = Client().get(articles[0].get_absolute_url()).content.decode()
+    assert "Rita Rivers 14" in page and "Rita Rivers 13<" not in page

@@ -280,10 +280,13 @@ def test_an_article_edit_is_on_the_next_anonymous_request(article, thread):
         assert "A better headline" in html, name
 
 
-def test_a_renamed_commenter_is_on_the_next_anonymous_request(article, thread, writer):
+def test_a_renamed_commenter_is_on_the_next_anonymous_request(
+    article, thread, writer, django_capture_on_commit_callbacks
+):
     urls = pages(article, thread[0])
     warm(urls)
-    writer.display_name = "Renamed Person"
-    writer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        writer.display_name = "Renamed Person"
+        writer.save()
     after = shown(urls)
     assert "Renamed Person" in after["article"] and "Renamed Person" in after["comment page"]

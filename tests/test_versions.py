@@ -112,23 +112,32 @@ def test_count_and_version_move_together(thread):
     assert article.discussion_changed_at == article.comment_count_changed_at
 
 
-def test_renaming_a_commenter_moves_the_discussions_that_show_the_name(thread, writer):
+def test_renaming_a_commenter_moves_the_discussions_that_show_the_name(
+    thread, writer, django_capture_on_commit_callbacks
+):
     root, reply, other = thread
     before = (discussion_version(root.article), thread_version(reply), thread_version(other))
-    writer.last_name = "Unshown"
-    writer.save(update_fields=["last_name"])  # not a name anyone sees on a comment
+    with django_capture_on_commit_callbacks(execute=True):
+        writer.last_name = "Unshown"
+        writer.save(update_fields=["last_name"])  # not a name anyone sees on a comment
     assert (discussion_version(root.article), thread_version(reply), thread_version(other)) == before
-    writer.display_name = "A New Name"
-    writer.save()
+    with django_capture_on_commit_callbacks(execute=True) as moves:
+        writer.display_name = "A New Name"
+        writer.save()
+        assert discussion_version(root.article) == before[0]  # not before the name commits
+    assert len(moves) == 1
     assert discussion_version(root.article) > before[0]
     assert thread_version(reply) > before[1]
     assert thread_version(other) == before[2]
 
 
-def test_a_deleted_account_moves_the_discussions_it_wrote_in(thread, writer):
+def test_a_deleted_account_moves_the_discussions_it_wrote_in(
+    thread, writer, django_capture_on_commit_callbacks
+):
     root, reply, other = thread
     before = (discussion_version(root.article), thread_version(reply))
-    writer.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        writer.delete()
     assert discussion_version(root.article) > before[0]
     assert thread_version(reply) > before[1]
 
