@@ -46,6 +46,14 @@ def tasks_run_at_once(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture
+def article():
+    """A published article open for comments; modules that need a particular one override it."""
+    from tests.factories import ArticleFactory
+
+    return ArticleFactory()
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with empty caches: its database starts again from the same ids and

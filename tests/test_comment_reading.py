@@ -24,11 +24,6 @@ def comment_ids(html):
     return [int(pk) for pk in re.findall(r'<li id="comment-(\d+)"', html)]
 
 
-@pytest.fixture
-def article():
-    return ArticleFactory()
-
-
 def test_replies_are_nested_under_the_comment_they_answer(client, article):
     root = make_comment(article, author=UserFactory(display_name="Ann"), body="Top level")
     reply = make_comment(parent=root, author=UserFactory(display_name="Ben"), body="Reply")

@@ -18,11 +18,6 @@ def no_flood_limits(settings):
 
 
 @pytest.fixture
-def article():
-    return ArticleFactory()
-
-
-@pytest.fixture
 def reader(client):
     user = UserFactory(display_name="Rita Reader")
     client.force_login(user)

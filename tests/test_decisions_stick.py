@@ -19,11 +19,6 @@ Action = ModerationLog.Action
 
 
 @pytest.fixture
-def article():
-    return ArticleFactory()
-
-
-@pytest.fixture
 def author(client):
     user = UserFactory(display_name="Harmless Opinion")
     client.force_login(user)

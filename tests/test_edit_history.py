@@ -9,14 +9,9 @@ from django.utils import timezone
 
 from comments import actions, moderation
 from comments.models import Comment, ModerationLog, Word
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory()
 
 
 @pytest.fixture

@@ -9,17 +9,12 @@ from django.test import Client
 
 from comments import actions, moderation
 from comments.models import Comment
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
 HIDDEN = [S.PENDING, S.REMOVED, S.SPAM, S.DELETED, S.FLAGGED]
 MISSING = 987654
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory()
 
 
 @pytest.fixture

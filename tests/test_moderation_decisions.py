@@ -6,15 +6,10 @@ import pytest
 from comments import moderation
 from comments.errors import CommentError
 from comments.models import Comment, Flag, ModerationLog
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory()
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 S = Comment.Status
 
 
-@pytest.fixture
-def article():
-    return ArticleFactory()
-
-
 def post(article, author, body="Fair point.", **kwargs):
     return actions.post_comment(article=article, author=author, body=body, **kwargs)
 

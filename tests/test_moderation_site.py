@@ -14,11 +14,6 @@ S = Comment.Status
 
 
 @pytest.fixture
-def article():
-    return ArticleFactory()
-
-
-@pytest.fixture
 def thread(article):
     root = make_comment(article, author=UserFactory(display_name="Rooted"), body="The root says something.")
     reply = make_comment(article, author=UserFactory(display_name="Replier"), parent=root, body="A reply under it.")

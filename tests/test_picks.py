@@ -10,15 +10,10 @@ from comments import moderation
 from comments.errors import CommentError
 from comments.models import Comment, ModerationLog
 from newsroom.models import Article
-from tests.factories import ArticleFactory, UserFactory, make_comment, make_discussion, moderator
+from tests.factories import UserFactory, make_comment, make_discussion, moderator
 from tests.test_query_counts import ARTICLE_PAGE_QUERIES, VALIDATOR
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory()
 
 
 @pytest.fixture

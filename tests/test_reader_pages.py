@@ -17,11 +17,6 @@ S = Comment.Status
 
 
 @pytest.fixture
-def article():
-    return ArticleFactory()
-
-
-@pytest.fixture
 def reader(client):
     user = UserFactory(display_name="Ada Reader")
     client.force_login(user)

@@ -5,14 +5,9 @@ reader sees of their own never reaches another."""
 import pytest
 
 from comments import actions, moderation
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory()
 
 
 @pytest.fixture
