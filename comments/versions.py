@@ -25,6 +25,8 @@ write comments in bulk)
   transaction.
 - ``comments_added({article id: public count})``: after comments were written in bulk.
 - ``articles_changed(article_ids)``: after any other bulk change (a recount).
+Each of them also moves the front's generation once the transaction commits
+(newsroom/front.py), so every worker and app server stops trusting the validators it kept.
 Commenters' names are shown beside their comments, so renaming a person moves the
 discussions they wrote in (the signals at the bottom, for the profile page and the admin).
 So does the newsroom's mark beside them (comments/markup.py): a person's author page (given,
@@ -39,6 +41,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from comments.models import Comment
+from newsroom import front
 from newsroom.models import Article, Author, User
 
 # What a comment shows of its author: the name, and the staff mark (comments/markup.py).
@@ -57,6 +60,7 @@ def discussion_changed(comment, count=0, picks=0):
     Comment.objects.filter(tree_id=comment.tree_id, level=0).update(
         thread_version=F("thread_version") + 1
     )
+    front.versions_moved()
 
 
 def comments_added(counts):
@@ -67,18 +71,21 @@ def comments_added(counts):
             comment_count=F("comment_count") + count, comment_count_changed_at=now,
             discussion_version=F("discussion_version") + 1, discussion_changed_at=now,
         )
+    front.versions_moved()
 
 
 def articles_changed(article_ids):
     Article.objects.filter(pk__in=article_ids).update(
         discussion_version=F("discussion_version") + 1, discussion_changed_at=timezone.now()
     )
+    front.versions_moved()
 
 
 def threads_changed(tree_ids):
     Comment.objects.filter(level=0, tree_id__in=tree_ids).update(
         thread_version=F("thread_version") + 1
     )
+    front.versions_moved()
 
 
 def name_shown_changed(user, threads_per_transaction):

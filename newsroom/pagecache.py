@@ -42,9 +42,9 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router
 from django.db.models import Subquery
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.http import ConditionalGetMiddleware
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import timezone
@@ -52,7 +52,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from comments.models import Comment
-from newsroom.models import Article, SiteVersion, accepts_comments
+from newsroom import front
+from newsroom.models import Article, SiteVersion, accepts_comments, comments_close_at
 from newsroom.prepared import PreparedQuery
 from newsroom.release import RELEASE, digest
 
@@ -72,12 +73,16 @@ def release():
 class Validator:
     etag: str  # quoted, as sent
     last_modified: object  # an aware datetime, or None
+    # Whether the front (newsroom/front.py) may keep it between writes: only a validator
+    # that knows when time alone would change it (until: that moment, or None for never).
+    keepable: bool = False
+    until: object = None
 
     @classmethod
-    def of(cls, kind, parts, times):
+    def of(cls, kind, parts, times, **keeping):
         times = [moment for moment in times if moment is not None]
         return cls(f'"{kind}.{release()}.{".".join(str(part) for part in parts)}"',
-                   max(times) if times else None)
+                   max(times) if times else None, **keeping)
 
 
 def site_version():
@@ -106,6 +111,10 @@ def discussion_validator(kind, values):
         kind,
         [values["pk"], values["discussion_version"], values["site"] or 0, int(accepts)],
         [values["discussion_changed_at"], values["updated_at"], values["site_at"], values["published_at"]],
+        # Time alone changes it once: when an open discussion closes (only published
+        # articles are read, and they stay published until a write).
+        keepable=True,
+        until=comments_close_at(values["published_at"], values["comments_close_after_days"]) if accepts else None,
     )
 
 
@@ -228,9 +237,9 @@ def without_cookie_in_vary(response):
             del response["Vary"]
 
 
-def cache_key(request, validator):
-    address = request.build_absolute_uri()
-    hashed = hashlib.blake2b(f"{address}\0{validator.etag}".encode(), digest_size=16).hexdigest()
+def page_key(address, etag):
+    """A page's key: its address (front.address: the same for keeping and finding) and ETag."""
+    hashed = hashlib.blake2b(f"{address}\0{etag}".encode(), digest_size=16).hexdigest()
     return f"page:{hashed}"
 
 
@@ -262,7 +271,8 @@ class LocalPages:
 local_pages = LocalPages(LOCAL_PAGES)
 
 
-def cached_page(key):
+def stored_page(key):
+    """(content, headers) kept under key, from this process or the shared cache, or None."""
     stored = local_pages.get(key)
     if stored is None:
         try:
@@ -273,6 +283,13 @@ def cached_page(key):
         if stored is None:
             return None
         local_pages.put(key, stored)
+    return stored
+
+
+def cached_page(key):
+    stored = stored_page(key)
+    if stored is None:
+        return None
     content, headers = stored
     return HttpResponse(content, headers=headers)
 
@@ -317,13 +334,14 @@ class PublicPages:
             validator = None
         if validator is None:
             return self.get_response(request)
+        self.keep_for_the_front(request, validator)
         not_modified = get_conditional_response(
             request, etag=validator.etag,
             last_modified=validator.last_modified and int(validator.last_modified.timestamp()),
         )
         if not_modified is not None:  # 304, or 412 for a failed If-Match
             return self.with_validator(not_modified, validator)
-        key = cache_key(request, validator) if page.whole_page and settings.PAGE_CACHE_SECONDS else None
+        key = page_key(front.address(request.META), validator.etag) if page.whole_page and settings.PAGE_CACHE_SECONDS else None
         response = key and cached_page(key)
         if response:
             return response
@@ -348,3 +366,16 @@ class PublicPages:
         public_cache_control(response)
         without_cookie_in_vary(response)
         return response
+
+    @staticmethod
+    def keep_for_the_front(request, validator):
+        """Keep the validator for the front, under the generation it read before this
+        request read the database, if that database is the primary (see newsroom/front.py)."""
+        generation = request.META.get(front.SEEN)
+        if generation is not None and validator.keepable and router.db_for_read(Article) == DEFAULT_DB_ALIAS:
+            front.keep_validator(request.path_info, generation, validator)
+
+
+def validator_headers(etag, last_modified):
+    """The headers of the 304 PublicPages answers (for the front's own 304s)."""
+    return list(PublicPages.with_validator(HttpResponseNotModified(), Validator(etag, last_modified)).items())

@@ -7,7 +7,8 @@ models and each change of an article's tags or authors, so no editor's path (the
 load_demo, a shell) can forget it. Discussions have versions of their own
 (comments/versions.py).
 
-- ``site_changed()``: move it (the signals call it).
+- ``site_changed()``: move it (the signals call it), and, once committed, the front's
+  generation (newsroom/front.py).
 - ``SiteVersion.objects.first()``: read it; no row yet means nothing has changed since the
   database was made (version 0).
 """
@@ -16,6 +17,7 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from newsroom import front
 from newsroom.models import Article, Author, Section, SiteVersion, Tag
 
 SHOWN_MODELS = (Article, Section, Tag, Author)
@@ -28,6 +30,7 @@ def site_changed(action=None, **_):
     if not SiteVersion.objects.update(number=F("number") + 1, changed_at=now):
         # The first change ever; two racing first changes both end with a row either way.
         SiteVersion.objects.get_or_create(pk=1, defaults={"number": 1, "changed_at": now})
+    front.versions_moved()
 
 
 def connect():
