@@ -168,7 +168,7 @@ def thread_markups(article, roots):
 
 @dataclass
 class CommentPage:
-    ancestors: str  # the comments above it, quoted (safe)
+    ancestors: str  # the comments above it, a line each (safe), "" for a top-level comment
     markup: str  # the comment and its replies: <li>s (safe)
 
 
@@ -189,6 +189,6 @@ def comment_page(comment, *, user=None):
     html = shared.html if controls is None else controls.write_into(shared)
     ancestors = comment.get_ancestors().select_related("author").annotate(**thread.NEWSROOM_COLUMNS)
     return CommentPage(
-        ancestors=mark_safe("".join(markup.quote(above, link=True, prefix=prefix) for above in ancestors)),
+        ancestors=markup.ancestors(ancestors, prefix=prefix) if ancestors else "",
         markup=mark_safe(html),
     )

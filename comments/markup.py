@@ -20,13 +20,14 @@ page never changes by itself as time passes and stays cacheable.
 from dataclasses import dataclass
 from datetime import UTC
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from urllib.parse import quote_plus
 
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from comments.models import Comment, edit_window
@@ -129,18 +130,42 @@ def pick_note(comment):
             f'<span>{escape(comment.pick_reason)}</span></p>')
 
 
+# A comment whose words may run past about twelve lines on a phone (some 40 characters a
+# line; each paragraph or line break starts a new one) gets a "Read more" fold: the stylesheet
+# cuts its words at twelve lines until the fold is opened, and prints them whole. Short ones,
+# most, carry no fold at all.
+FOLD_AT = 480
+FOLD = "<details><summary><span>Read more</span><span>Show less</span></summary></details>"
+
+
+def folded(body_html):
+    return len(body_html) + 40 * body_html.count("\n") > FOLD_AT
+
+
+def hearts(count):
+    """"3 ♥", which screen readers read as "3 recommendations"."""
+    return (f' <span>{count} <i aria-hidden="true">♥</i><b>recommendation{pluralize(count)}</b></span>'
+            if count else "")
+
+
 def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=False):
     """The <li> of each shown comment (in tree order, with `depth` and `cut_off` set by
     comments.thread.shown), replies nested in an <ol> under the comment they answer: one flat
     loop, no recursion. A page of many threads passes one Clock for all of them: making one
     costs more than writing a short thread. `everything` is the moderators' view (never
     cached, never public): comments not shown to the public are written out too, with their
-    status, instead of a placeholder (except those their authors deleted)."""
+    status, instead of a placeholder (except those their authors deleted).
+
+    A reply past the first level of indentation says whom it answers ("in reply to <name>"),
+    since past a few levels the indentation stops growing. The action row is Reply, Link, the
+    recommendations, the reader's own controls (the slot), then Flag, set apart by the
+    stylesheet."""
     prefix = escape(prefix or comment_url_prefix())
     clock = clock or Clock()
     parts, slots = [], []
     length = 0
     previous = None
+    above = []  # the escaped name of the comment shown at each depth above this one (None: hidden)
     for node in nodes:
         pk, depth = node.id, node.depth
         if previous is None:
@@ -151,31 +176,40 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=Fal
             opening = "</li>" + "</ol></li>" * (previous - depth)
         previous = depth
         link = f"{prefix}{pk}/"
+        del above[depth:]
         if not node.is_visible and not (everything and node.status != Comment.Status.DELETED):
+            above.append(None)
             part = (f'{opening}<li id="comment-{pk}" class="comment comment--gone">'
                     f'<p class="comment__placeholder">{escape(placeholder(node))}</p>')
         else:
+            shown_name = escape(node.display_name)
+            answered = above[-1] if depth > 1 and above else None
+            above.append(shown_name)
+            replying = f" <span>in reply to <bdi>{answered}</bdi></span>" if answered else ""
             edited = f' · <a href="{link}history/">edited</a>' if node.edited else ""
+            body = node.body_html
+            fold = FOLD if folded(body) else ""
+            who = f"<bdi>{shown_name}</bdi>{newsroom_mark(node)}"
             if node.is_visible:
-                count = node.recommend_count
                 reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
                 part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
-                        f'<header><b>{name(node)}</b> '
+                        f'<header><b>{who}</b>{replying} '
                         f'{clock.time(node.created_at)}{edited}</header>'
-                        f'{pick_note(node)}<div>{node.body_html}</div><footer>'
-                        f'{reply}<a href="{link}">Link</a> <a href="{link}flag/">Flag</a>'
-                        f'{f" <span>{count} ♥</span>" if count else ""}')
+                        f'{pick_note(node)}<div>{body}</div>{fold}<footer>'
+                        f'{reply}<a href="{link}">Link</a>{hearts(node.recommend_count)}')
+                after = f' <a href="{link}flag/">Flag</a></footer></article>'
             else:  # the moderators' view: what the public does not see, marked as such
                 part = (f'{opening}<li id="comment-{pk}" class="comment comment--hidden"><article>'
-                        f'<header><b>{name(node)}</b> {clock.time(node.created_at)}'
+                        f'<header><b>{who}</b>{replying} {clock.time(node.created_at)}'
                         f'{edited} <span class="comment__status">'
                         f'{escape(Comment.Status(node.status).label)}: not shown to readers</span></header>'
-                        f'{pick_note(node)}<div>{node.body_html}</div><footer><a href="{link}">Link</a>')
+                        f'{pick_note(node)}<div>{body}</div>{fold}<footer><a href="{link}">Link</a>')
+                after = "</footer></article>"
             parts.append(part)
             length += len(part)
             slots.append((length, pk, node.author_id, node.replies_locked, node.created_at,
                           bool(node.pick_reason)))
-            part = "</footer></article>"
+            part = after
         if node.cut_off:
             part += f'<a class="comment__more" href="{link}">Continue this thread →</a>'
         parts.append(part)
@@ -187,7 +221,9 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=Fal
 
 def thread(nodes, *, accepts_comments, prefix=None, clock=None, everything=False):
     """One thread of the article's discussion (its <li class="thread">), with a toggle that
-    hides its replies when it has any."""
+    hides its replies when it has any (its "Hide" / "Show" are the stylesheet's: the summary
+    says whether it is open to screen readers already, and the words cost bytes in every
+    thread)."""
     inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix, clock=clock,
                      everything=everything)
     replies = sum(1 for node in nodes[1:] if node.is_visible or everything)
@@ -197,8 +233,7 @@ def thread(nodes, *, accepts_comments, prefix=None, clock=None, everything=False
         counted = f"({replies} repl{pluralize(replies, 'y,ies')})"
         root = nodes[0]
         whose = f"<bdi>{escape(root.display_name)}</bdi>" if root.is_visible else "a removed comment"
-        head = (f'<li class="thread"><details open><summary><span class="thread__hide">Hide</span>'
-                f'<span class="thread__show">Show</span> the thread of {whose} {counted}</summary><ol>')
+        head = f'<li class="thread"><details open><summary>the thread of {whose} {counted}</summary><ol>'
         tail = "</ol></details></li>\n"
     shift = len(head)
     return Markup(f"{head}{inner.html}{tail}",
@@ -367,3 +402,22 @@ def quote(comment, *, link=False, prefix=None, to_author=False):
     return mark_safe(f'<blockquote class="comment-context"><div class="comment__body">'
                      f'{comment.body_html}</div><footer class="meta">'
                      f'{name(comment)}, {when}</footer></blockquote>')
+
+
+SNIPPET = 160  # characters of a comment's words on its line above a comment's own page
+
+
+def ancestors(comments, *, prefix=None):
+    """The comments above one on its own page, oldest first, a compact line each (who wrote
+    it and the start of its words, cut to one line by the stylesheet) that opens on the whole
+    comment, so the comment the page is about comes first into view: an <ol>."""
+    items = []
+    for comment in comments:
+        if not comment.is_visible:
+            items.append(f'<li><p class="comment__placeholder">{escape(placeholder(comment))}</p></li>')
+            continue
+        words = " ".join(unescape(strip_tags(comment.body_html)).split())
+        words = words if len(words) <= SNIPPET else f"{words[:SNIPPET - 1]}…"
+        items.append(f'<li><details><summary><b>{name(comment)}</b> <span>{escape(words)}</span>'
+                     f'</summary>{quote(comment, link=True, prefix=prefix)}</details></li>')
+    return mark_safe(f'<ol class="ancestors">{"".join(items)}</ol>')

@@ -226,7 +226,7 @@ WRITES = {
     "spam": (lambda reply, writer, mod: moderation.decide(reply, "spam", mod), "-Reply words", -1),
     "hide after flags": (lambda reply, writer, mod: [moderation.flag(reply, UserFactory(), "abuse")
                                                      for _ in range(3)], "-Reply words", -1),
-    "recommend": (lambda reply, writer, mod: actions.recommend(reply, UserFactory()), "+<span>1 ♥</span>", 0),
+    "recommend": (lambda reply, writer, mod: actions.recommend(reply, UserFactory()), '+<span>1 <i aria-hidden="true">♥</i><b>recommendation</b></span>', 0),
     "lock": (lambda reply, writer, mod: moderation.set_replies_locked(reply, True, mod),
              "-/comments/{pk}/reply/", 0),
 }

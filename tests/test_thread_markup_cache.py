@@ -54,7 +54,7 @@ SHOWS = {
     "edit": "First thread, edited",
     "delete": "This comment was deleted by its author.",
     "remove": "Second thread",  # and the reply is gone: checked below
-    "recommend": "<span>1 ♥</span>",
+    "recommend": '<span>1 <i aria-hidden="true">♥</i><b>recommendation</b></span>',
     "lock": "Second thread",  # and the root's Reply link is gone: checked below
     "rename": "<b><bdi>Olga K</bdi></b>",
     "promote": '<b><bdi>Olga</bdi> <span class="staff-mark"',

@@ -82,7 +82,7 @@ def test_each_reader_gets_their_own_controls_in_the_shared_markup():
     assert 'name="recommend"' in controls_of(html, theirs.pk)
     assert "/edit/" not in controls_of(html, theirs.pk)
     assert f'name="withdraw" value="{liked.pk}" aria-pressed="true">Recommended' in controls_of(html, liked.pk)
-    assert "<span>1 ♥</span>" in controls_of(html, liked.pk)
+    assert '<span>1 <i aria-hidden="true">♥</i><b>recommendation</b></span>' in controls_of(html, liked.pk)
     assert "Approve" not in html
 
 

@@ -26,6 +26,19 @@ document.addEventListener("click", function (event) {
     element.setAttribute("aria-describedby",
       element.getAttribute("aria-describedby").replace("new-comment-", "reply-" + id + "-"));
   });
+  // Like the reply page: "Reply to <name>" and the comment it answers, quoted (copied from
+  // the page's own markup, so nothing is parsed from text).
+  var to = document.createElement("p");
+  to.className = "comment-form__to";
+  to.id = "reply-" + id + "-to";
+  to.append("Reply to ", box.querySelector("header > b > bdi").cloneNode(true));
+  var quoted = document.createElement("blockquote");
+  quoted.className = "comment-context";
+  var words = box.querySelector(":scope > div").cloneNode(true);
+  words.className = "comment__body";
+  quoted.appendChild(words);
+  form.prepend(to, quoted);
+  form.setAttribute("aria-labelledby", to.id);
   form.querySelector("textarea").value = "";
   form.querySelector("input[name=parent]").value = id;
   form.querySelector("button[type=submit]").textContent = "Post reply";
@@ -41,8 +54,9 @@ document.addEventListener("click", function (event) {
 
 // Times. The page says when a comment was written ("1 Jun 2021, 14:05" in <time datetime>),
 // the same bytes for every reader at any moment, so it can be cached; here it becomes
-// "3 minutes ago", the exact time kept as its tooltip, refreshed every minute. Past 30 days
-// the date itself says more, and stays.
+// "3 minutes ago · 14:05" (the time of day stays in sight: touch screens have no tooltip;
+// the day too once it is not today), the exact time kept as its tooltip, refreshed every
+// minute. Past 30 days the date itself says more, and stays.
 (function () {
   var units = [["minute", 60, 60], ["hour", 3600, 24], ["day", 86400, 30]];
   function ago(seconds) {
@@ -58,7 +72,10 @@ document.addEventListener("click", function (event) {
     document.querySelectorAll(".comment > article > header time[datetime], .comment-context time[datetime]").forEach(function (time) {
       if (!time.title) time.title = time.textContent;
       var seconds = Math.max(0, (now - Date.parse(time.getAttribute("datetime"))) / 1000);
-      time.textContent = ago(seconds) || time.title;
+      var relative = ago(seconds), written = new Date(time.getAttribute("datetime"));
+      var clock = time.title.slice(time.title.lastIndexOf(" ") + 1);
+      var today = written.toDateString() === new Date(now).toDateString();
+      time.textContent = relative ? relative + " · " + (today ? clock : time.title) : time.title;
     });
   }
   refresh();
@@ -70,4 +87,11 @@ document.addEventListener("click", function (event) {
 document.querySelectorAll("a[data-until]").forEach(function (link) {
   var left = Date.parse(link.getAttribute("data-until")) - Date.now();
   setTimeout(function () { link.remove(); }, Math.max(0, Math.min(left, 2147483647)));
+});
+
+// A long comment's "Read more" (comments/markup.py folds those that may run past twelve
+// lines on a phone) is taken away where the words fit anyway, as on a wide screen.
+document.querySelectorAll(".comment > article > div + details").forEach(function (fold) {
+  var words = fold.previousElementSibling;
+  if (words.scrollHeight <= words.clientHeight + 1) { fold.remove(); }
 });
