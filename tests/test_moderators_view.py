@@ -47,7 +47,8 @@ def talk(settings):
 
 def controls(html, comment):
     """The moderator's part beside one comment."""
-    found = re.search(rf'id="comment-{comment.pk}".*?<span class="comment__moderate">(.*?)</span></footer>', html, re.S)
+    found = re.search(rf'id="comment-{comment.pk}".*?<span class="comment__moderate">(.*?)</span>(?: <a href="[^"]+/flag/">Flag</a>)?</footer>',
+                      html, re.S)
     assert found, f"no controls for comment {comment.pk}"
     return found.group(1)
 
