@@ -378,4 +378,11 @@ class PublicPages:
 
 def validator_headers(etag, last_modified):
     """The headers of the 304 PublicPages answers (for the front's own 304s)."""
-    return list(PublicPages.with_validator(HttpResponseNotModified(), Validator(etag, last_modified)).items())
+    return list(headers_of_304(etag, last_modified, settings.PUBLIC_CACHE_SECONDS,
+                               settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE, settings.PUBLIC_CACHE_STALE_IF_ERROR))
+
+
+@lru_cache(maxsize=256)
+def headers_of_304(etag, last_modified, *cache_settings):
+    """Made once per validator (and the settings they read): a response costs more than a 304."""
+    return tuple(PublicPages.with_validator(HttpResponseNotModified(), Validator(etag, last_modified)).items())
