@@ -18,7 +18,7 @@ page never changes by itself as time passes and stays cacheable.
 """
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape, unescape
 from urllib.parse import quote_plus
@@ -112,8 +112,9 @@ def comment_url_prefix():
 @dataclass(frozen=True)
 class Markup:
     """Markup the same for every reader, and where each shown comment's per-reader controls
-    go: `slots` holds (offset in html, comment id, author id, replies locked, created at,
-    picked)."""
+    go: `slots` holds (offset in html, comment id, author id, replies locked, created at as
+    seconds since the epoch, picked): plain numbers, which the cache pickles several times
+    faster than datetimes."""
 
     html: str
     slots: tuple = ()
@@ -138,23 +139,24 @@ FOLD_AT = 480
 FOLD = "<details><summary><span>Read more</span><span>Show less</span></summary></details>"
 
 
-def folded(body_html):
-    return len(body_html) + 40 * body_html.count("\n") > FOLD_AT
-
-
 def hearts(count):
     """"3 ♥", which screen readers read as "3 recommendations"."""
-    return (f' <span>{count} <i aria-hidden="true">♥</i><b>recommendation{pluralize(count)}</b></span>'
-            if count else "")
+    counted = "recommendation" if count == 1 else "recommendations"
+    return f' <span>{count} <i aria-hidden="true">♥</i><b>{counted}</b></span>'
 
 
-def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=False):
+def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=False, start=0):
     """The <li> of each shown comment (in tree order, with `depth` and `cut_off` set by
     comments.thread.shown), replies nested in an <ol> under the comment they answer: one flat
     loop, no recursion. A page of many threads passes one Clock for all of them: making one
     costs more than writing a short thread. `everything` is the moderators' view (never
     cached, never public): comments not shown to the public are written out too, with their
-    status, instead of a placeholder (except those their authors deleted).
+    status, instead of a placeholder (except those their authors deleted). `start`: where
+    the markup will begin in the piece it goes into, for the slots' offsets.
+
+    The loop runs once per comment of a page (1,000 and more), so what most comments do not
+    need (a fold, a pick's note, a newsroom mark, recommendations) is tested inline before
+    any call, and each name is escaped once.
 
     A reply past the first level of indentation says whom it answers ("in reply to <name>"),
     since past a few levels the indentation stops growing. The action row is Reply, Link, the
@@ -163,8 +165,9 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=Fal
     prefix = escape(prefix or comment_url_prefix())
     clock = clock or Clock()
     parts, slots = [], []
-    length = 0
+    length = start
     previous = None
+    escaped = {}  # display name: the same, escaped
     above = []  # the escaped name of the comment shown at each depth above this one (None: hidden)
     for node in nodes:
         pk, depth = node.id, node.depth
@@ -182,32 +185,37 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=Fal
             part = (f'{opening}<li id="comment-{pk}" class="comment comment--gone">'
                     f'<p class="comment__placeholder">{escape(placeholder(node))}</p>')
         else:
-            shown_name = escape(node.display_name)
+            shown_name = escaped.get(node.display_name)
+            if shown_name is None:
+                shown_name = escaped[node.display_name] = escape(node.display_name)
             answered = above[-1] if depth > 1 and above else None
             above.append(shown_name)
             replying = f" <span>in reply to <bdi>{answered}</bdi></span>" if answered else ""
             edited = f' · <a href="{link}history/">edited</a>' if node.edited else ""
             body = node.body_html
-            fold = FOLD if folded(body) else ""
-            who = f"<bdi>{shown_name}</bdi>{newsroom_mark(node)}"
+            fold = FOLD if len(body) + 40 * body.count("\n") > FOLD_AT else ""
+            who = (f"<bdi>{shown_name}</bdi>{newsroom_mark(node)}"
+                   if node.by_article_author or node.author_is_staff else f"<bdi>{shown_name}</bdi>")
+            note = pick_note(node) if node.pick_reason else ""
             if node.is_visible:
                 reply = "" if node.replies_locked or not accepts_comments else f'<a href="{link}reply/">Reply</a> '
                 part = (f'{opening}<li id="comment-{pk}" class="comment"><article>'
                         f'<header><b>{who}</b>{replying} '
                         f'{clock.time(node.created_at)}{edited}</header>'
-                        f'{pick_note(node)}<div>{body}</div>{fold}<footer>'
-                        f'{reply}<a href="{link}">Link</a>{hearts(node.recommend_count)}')
+                        f'{note}<div>{body}</div>{fold}<footer>'
+                        f'{reply}<a href="{link}">Link</a>'
+                        f'{hearts(node.recommend_count) if node.recommend_count else ""}')
                 after = f' <a href="{link}flag/">Flag</a></footer></article>'
             else:  # the moderators' view: what the public does not see, marked as such
                 part = (f'{opening}<li id="comment-{pk}" class="comment comment--hidden"><article>'
                         f'<header><b>{who}</b>{replying} {clock.time(node.created_at)}'
                         f'{edited} <span class="comment__status">'
                         f'{escape(Comment.Status(node.status).label)}: not shown to readers</span></header>'
-                        f'{pick_note(node)}<div>{body}</div>{fold}<footer><a href="{link}">Link</a>')
+                        f'{note}<div>{body}</div>{fold}<footer><a href="{link}">Link</a>')
                 after = "</footer></article>"
             parts.append(part)
             length += len(part)
-            slots.append((length, pk, node.author_id, node.replies_locked, node.created_at,
+            slots.append((length, pk, node.author_id, node.replies_locked, node.created_at.timestamp(),
                           bool(node.pick_reason)))
             part = after
         if node.cut_off:
@@ -224,20 +232,18 @@ def thread(nodes, *, accepts_comments, prefix=None, clock=None, everything=False
     hides its replies when it has any (its "Hide" / "Show" are the stylesheet's: the summary
     says whether it is open to screen readers already, and the words cost bytes in every
     thread)."""
-    inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix, clock=clock,
-                     everything=everything)
     replies = sum(1 for node in nodes[1:] if node.is_visible or everything)
     if not replies:
         head, tail = '<li class="thread"><ol>', "</ol></li>\n"
     else:
-        counted = f"({replies} repl{pluralize(replies, 'y,ies')})"
+        counted = f"({replies} {'reply' if replies == 1 else 'replies'})"
         root = nodes[0]
         whose = f"<bdi>{escape(root.display_name)}</bdi>" if root.is_visible else "a removed comment"
         head = f'<li class="thread"><details open><summary>the thread of {whose} {counted}</summary><ol>'
         tail = "</ol></details></li>\n"
-    shift = len(head)
-    return Markup(f"{head}{inner.html}{tail}",
-                  tuple((offset + shift, *rest) for offset, *rest in inner.slots))
+    inner = comments(nodes, accepts_comments=accepts_comments, prefix=prefix, clock=clock,
+                     everything=everything, start=len(head))
+    return Markup(f"{head}{inner.html}{tail}", inner.slots)
 
 
 NO_NEWSROOM_REPLIES = "Nobody from the newsroom has written in this discussion yet."
@@ -269,7 +275,7 @@ class Controls:
     def __init__(self, user, *, recommended=frozenset(), moderator=False, facts=None, prefix=None):
         self.user_id = user.pk
         # Edit is offered only while the comment may still be edited: written after this.
-        self.editable_after = timezone.now() - edit_window()
+        self.editable_after = (timezone.now() - edit_window()).timestamp()
         self.recommended = recommended
         self.moderator = moderator
         self.facts = facts or {}
@@ -286,7 +292,8 @@ class Controls:
             own = f' <a href="{link}delete/">Delete</a>'
             if created_at > self.editable_after:
                 # static/js/comments.js takes the link away when the window closes.
-                until = (created_at + edit_window()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                until = ((datetime.fromtimestamp(created_at, UTC) + edit_window())
+                         .isoformat(timespec="seconds").replace("+00:00", "Z"))
                 own = f' <a href="{link}edit/" data-until="{until}">Edit</a>{own}'
         elif pk in self.recommended:
             own = (f' <button class="link-button" name="withdraw" value="{pk}" '

@@ -82,9 +82,10 @@ class Node:
         self.created_at = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
         self.recommend_count, self.replies_locked = recommend_count, replies_locked
         self.lft, self.rght, self.tree_id, self.level = lft, rght, tree_id, level
-        self.display_name, self.author_is_staff = display_name, bool(author_is_staff)
+        # The two marks as the driver gives them (0/1 on SQLite): only ever read for truth.
+        self.display_name, self.author_is_staff = display_name, author_is_staff
         self.pick_reason, self.author_page = pick_reason, author_page
-        self.by_article_author = bool(by_article_author)
+        self.by_article_author = by_article_author
         self.depth, self.cut_off = 0, False
 
     @property

@@ -47,7 +47,7 @@ def sentinel(kind, length):
     return SENTINELS[kind]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Compiled:
     sql: str
     params: list
@@ -55,6 +55,10 @@ class Compiled:
     names: list  # of the values() columns
     compiler: object
     converters: dict
+    # For a query of model instances (no values()): the fields' attribute names, and what
+    # fills in the select_related() instances, worked out at its first use, then kept.
+    attnames: list | None = None
+    related: list | None = None
 
 
 class PreparedQuery:
@@ -142,13 +146,16 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        klass_info, select = compiler.klass_info, compiler.select
-        model, fields = klass_info["model"], klass_info["select_fields"]
+        model, fields = compiler.klass_info["model"], compiler.klass_info["select_fields"]
         first, last = fields[0], fields[-1] + 1
-        attnames = [column[0].target.attname for column in select[first:last]]
-        related = get_related_populators(klass_info, select, connection.alias)
+        if compiled.attnames is None:
+            compiled.attnames = [column[0].target.attname for column in compiler.select[first:last]]
+            compiled.related = get_related_populators(compiler.klass_info, compiler.select, connection.alias)
+        attnames, related = compiled.attnames, compiled.related
+        if compiled.converters:  # as results_iter() would, without working them out again
+            rows = compiler.apply_converters(rows, compiled.converters)
         objects = []
-        for row in compiler.results_iter([rows]):
+        for row in rows:
             instance = model.from_db(connection.alias, attnames, row[first:last])
             for populator in related:
                 populator.populate(row, instance)
