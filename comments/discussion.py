@@ -44,10 +44,18 @@ THREAD_MARKUP_SECONDS = 24 * 3600
 class Discussion:
     sort: str
     page: object  # the Paginator's page, for the page links
-    markup: str  # the threads' <li>s (safe); empty when no thread takes a place
+    # The threads' <li>s in UTF-8, as the page is sent (b"" when no thread takes a place):
+    # a long discussion is most of the page's bytes, and each thread's are kept encoded, so
+    # the page is put together as bytes, never copied or encoded again as a whole.
+    encoded: bytes
     moderators_view: bool = False
     picks: str = ""  # the editors' picks strip (safe), or ""
     sorts: tuple = ()  # the orders and views offered ("Picks" only when there are some)
+
+    @property
+    def markup(self):
+        """The threads' <li>s as text (safe)."""
+        return mark_safe(self.encoded.decode())
 
 
 def is_moderator(user):
@@ -86,12 +94,13 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
         facts_of={"article": article, "tree_id__in": tree_ids},
     )
     if controls is None:
-        html = "".join(item.html for item in markups)
+        # Anonymous: the cached threads as they are (moderators always have controls).
+        encoded = b"".join(item.encoded for item in markups)
     else:
-        html = "".join(controls.write_into(item) for item in markups)
+        encoded = "".join(controls.write_into(item) for item in markups).encode()
     picks = thread.picks(article, limit=PICKS_IN_STRIP) if tree_ids else []
     return Discussion(
-        sort=page.sort, page=page.page, markup=mark_safe(html), moderators_view=everything,
+        sort=page.sort, page=page.page, encoded=encoded, moderators_view=everything,
         picks=markup.picks_strip(picks, more_link=f"?sort={PICKS_ORDER}#comments") if picks else "",
         sorts=offered(article),
     )
@@ -114,7 +123,7 @@ def picked_discussion(article, *, user=None):
     controls = controls_for(user, recommended=lambda: thread.recommended_by(user, comment__in=ids),
                             facts_of={"pk__in": ids})
     html = shared.html if controls is None else controls.write_into(shared)
-    return Discussion(sort=PICKS_ORDER, page=None, markup=mark_safe(html), sorts=offered(article))
+    return Discussion(sort=PICKS_ORDER, page=None, encoded=html.encode(), sorts=offered(article))
 
 
 def newsroom_replies(article, *, user=None):
@@ -131,7 +140,7 @@ def newsroom_replies(article, *, user=None):
             facts_of={"pk__in": ids},
         )
         html = shared.html if controls is None else controls.write_into(shared)
-    return Discussion(sort=NEWSROOM, page=None, markup=mark_safe(html), sorts=offered(article))
+    return Discussion(sort=NEWSROOM, page=None, encoded=html.encode(), sorts=offered(article))
 
 
 def thread_markups(article, roots):
@@ -152,18 +161,31 @@ def thread_markups(article, roots):
     if missing:
         prefix, clock = markup.comment_url_prefix(), markup.Clock()
         nodes = thread.read_threads(article, [root.tree_id for _, root in missing])
-        # Kept as plain (html, slots) tuples: unpickling a Markup costs four times as much,
-        # and a page reads fifty of them.
+        # Kept as plain (UTF-8, slots) tuples: unpickling a Markup costs four times as much,
+        # and a page reads fifty of them; anonymous pages send the bytes as they are.
         fresh = {}
         for key, root in missing:
             item = markup.thread(nodes[root.tree_id], accepts_comments=accepts, prefix=prefix, clock=clock)
-            fresh[key] = (item.html, item.slots)
+            fresh[key] = (item.html.encode(), item.slots)
         try:
             cache.set_many(fresh, THREAD_MARKUP_SECONDS)
         except Exception:
             logger.warning("thread markup cache unavailable for writing", exc_info=True)
         found.update(fresh)
-    return [markup.Markup(*found[key]) for key in keys]
+    return [Encoded(*found[key]) for key in keys]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A thread's shared markup as kept in the cache: UTF-8, and its slots (markup.Markup);
+    `html` decodes it, for writing a signed-in reader's controls into (Controls.write_into)."""
+
+    encoded: bytes
+    slots: tuple
+
+    @property
+    def html(self):
+        return self.encoded.decode()
 
 
 @dataclass

@@ -351,12 +351,12 @@ class Controls:
 
     def write_into(self, markup):
         """The markup with this reader's controls in their places."""
-        parts, start = [], 0
+        parts, start, html = [], 0, markup.html
         for offset, *slot in markup.slots:
-            parts.append(markup.html[start:offset])
+            parts.append(html[start:offset])
             parts.append(self(*slot))
             start = offset
-        parts.append(markup.html[start:])
+        parts.append(html[start:])
         return "".join(parts)
 
 

@@ -130,8 +130,10 @@ PAGE_ARTICLE = PreparedQuery(
 )
 ARTICLE_AUTHORS = PreparedQuery(lambda article: Author.objects.filter(articles=article), article=int)
 ARTICLE_TAGS = PreparedQuery(lambda article: Tag.objects.filter(articles=article), article=int)
-# Stands for the discussion in the shared frame of the article page (NUL never occurs in a page).
+# Stand for the discussion in the shared frame of the article page, and for the threads in the
+# discussion (NUL never occurs in a page).
 DISCUSSION_PLACE = "\x00discussion\x00"
+THREADS_PLACE = "\x00threads\x00"
 
 
 class ArticleView(ArticleDateMixin, DateDetailView):
@@ -174,17 +176,19 @@ class ArticleView(ArticleDateMixin, DateDetailView):
         request = self.request
         if self.preview or personal(request) or request.user.is_authenticated:
             context["article_head"], context["article_body"] = self.article_part()
-            context["discussion_section"] = section
+            context["discussion_section"] = mark_safe(section.decode())
             return super().render_to_response(context, **response_kwargs)
         before, after = self.kept("article-frame", lambda: self.render_frame(context))
-        return HttpResponse(before + section + after)
+        # Put together as bytes: the threads' markup comes encoded from the cache, and most of
+        # a long discussion's page is that (comments/discussion.py).
+        return HttpResponse(b"".join((before, section, after)))
 
     def render_frame(self, context):
-        """The anonymous page around the discussion, as (before, after)."""
+        """The anonymous page around the discussion, as (before, after), in UTF-8."""
         context["article_head"], context["article_body"] = self.article_part()
         context["discussion_section"] = mark_safe(DISCUSSION_PLACE)
         before, after = render_to_string(self.template_name, context, self.request).split(DISCUSSION_PLACE)
-        return before, after
+        return before.encode(), after.encode()
 
     def kept(self, kind, render):
         """A piece of the page the same for every reader it is shown to until the site version
@@ -220,13 +224,16 @@ class ArticleView(ArticleDateMixin, DateDetailView):
         return tuple(render_to_string(name, context, self.request) for name in self.part_templates)
 
     def discussion_section(self):
+        """The discussion under the article, in UTF-8: the template around the threads, which
+        come encoded (comments/discussion.py)."""
         article, request = self.object, self.request
+        shown = discussion.article_discussion(
+            article, sort=request.GET.get("sort"), page_number=request.GET.get("page"), user=request.user,
+        )
         context = {
             "article": article,
-            "discussion": discussion.article_discussion(
-                article, sort=request.GET.get("sort"), page_number=request.GET.get("page"),
-                user=request.user,
-            ),
+            "discussion": shown,
+            "threads": mark_safe(THREADS_PLACE),
             "accepts_comments": article.accepts_comments,
             "comment_form": CommentForm(auto_id="new-comment-%s") if request.user.is_authenticated else None,
             # Told before they write, not refused after: a banned or suspended reader's why.
@@ -234,7 +241,8 @@ class ArticleView(ArticleDateMixin, DateDetailView):
                                 if article.accepts_comments else ""),
             "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
         }
-        return render_to_string("comments/_discussion.html", context, request)
+        before, _, after = render_to_string("comments/_discussion.html", context, request).partition(THREADS_PLACE)
+        return b"".join((before.encode(), shown.encoded, after.encode()))
 
     def structured_data(self):
         """schema.org NewsArticle, for search engines and link previews."""
@@ -273,7 +281,7 @@ class ArticlePreview(ArticleView):
         return self.render_article_part()  # drafts change without a version: never kept
 
     def discussion_section(self):
-        return ""  # unpublished articles have no discussion yet
+        return b""  # unpublished articles have no discussion yet
 
 
 class SearchView(PublishedArticles, ListView):
