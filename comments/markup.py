@@ -77,13 +77,16 @@ def month_names(language):
 
 class Clock:
     """Formats times for one piece of markup: the zone and month names are looked up once,
-    and each day's part of the text is written once (a thread's comments share few days)."""
+    and each day's part of the text is written once (a thread's comments share few days).
+    It also keeps each name it is shown, escaped (`names`): a page's threads share their
+    commenters."""
 
     def __init__(self):
         zone = timezone.get_current_timezone()
         self.zone = None if timezone.get_current_timezone_name() == "UTC" else zone
         self.months = month_names(translation.get_language())
         self.days = {}
+        self.names = {}
 
     def time(self, moment):
         """<time datetime="2021-06-01T14:05Z">1 Jun 2021, 14:05</time>: the machine time to
@@ -167,7 +170,7 @@ def comments(nodes, *, accepts_comments, prefix=None, clock=None, everything=Fal
     parts, slots = [], []
     length = start
     previous = None
-    escaped = {}  # display name: the same, escaped
+    escaped = clock.names  # display name: the same, escaped
     above = []  # the escaped name of the comment shown at each depth above this one (None: hidden)
     for node in nodes:
         pk, depth = node.id, node.depth
