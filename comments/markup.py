@@ -75,6 +75,10 @@ def month_names(language):
         return [""] + [str(MONTHS_3[number]).title() for number in range(1, 13)]
 
 
+# "00:00" to "23:59", written once: formatting the hour and minute of every comment costs more.
+CLOCK_FACE = [f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60)]
+
+
 class Clock:
     """Formats times for one piece of markup: the zone and month names are looked up once,
     and each day's part of the text is written once (a thread's comments share few days).
@@ -102,8 +106,8 @@ class Clock:
                 f'<time datetime="{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T',
                 f'{local.day} {self.months[local.month]} {local.year}, ',
             )
-        return (f'{day[0]}{utc.hour:02d}:{utc.minute:02d}Z">{day[1]}'
-                f'{local.hour:02d}:{local.minute:02d}</time>')
+        return (f'{day[0]}{CLOCK_FACE[utc.hour * 60 + utc.minute]}Z">{day[1]}'
+                f'{CLOCK_FACE[local.hour * 60 + local.minute]}</time>')
 
 
 def comment_url_prefix():
