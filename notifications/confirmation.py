@@ -1,8 +1,10 @@
 """Confirming that an account's email address is its owner's.
 
 Sign-up and a change of address on the account page send a signed link that expires
-(notifications/tokens.py); opening it confirms the address it was sent to, if it is still the
-account's. Notifications go to confirmed addresses only. A new account's comments wait for a
+(notifications/tokens.py), which confirms the address it was sent to, if it is still the
+account's. Opening it shows a page with a button; the POST of that button confirms (a GET
+changes nothing, so a mail scanner that fetches every link confirms no one). Notifications go
+to confirmed addresses only. A new account's comments wait for a
 moderator until it has confirmed an address once, or, with COMMENTS_UNCONFIRMED_EMAIL=refuse,
 it cannot post until then (comments/rules.py asks `awaiting`).
 """
@@ -68,25 +70,43 @@ REPLACED = Outcome(400, "This link is for an old address",
                    "sent to it, or ask for a new one on your notification settings page.")
 
 
-def confirm(token):
-    """Confirm the address a token names: the Outcome, for the page that says so. A forged,
-    expired or outdated token changes nothing; a used one changes nothing again."""
+def check(token):
+    """What a confirmation link would do, changing nothing (the page a GET shows: a mail
+    scanner that fetches links must not confirm anyone's address). Returns (user, email, None)
+    for a link that would confirm, or (None, None, Outcome) to show instead."""
     try:
         user_id, email = tokens.read_confirmation(token)
     except tokens.ExpiredToken:
-        return EXPIRED
+        return None, None, EXPIRED
     except tokens.InvalidToken:
-        return INVALID
+        return None, None, INVALID
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return None, None, INVALID
+    if user.email.lower() != email.lower():
+        return None, None, REPLACED
+    mail_settings = NotificationSettings.objects.filter(user=user).first()
+    if mail_settings and mail_settings.email_confirmed and not mail_settings.awaiting_first_confirmation:
+        return None, None, already_confirmed(email)
+    return user, email, None
+
+
+def already_confirmed(email):
+    return Outcome(200, "Your address is confirmed", f"{email} was already confirmed. "
+                   "Nothing needed doing.", confirmed=True)
+
+
+def confirm(token):
+    """Confirm the address a token names (a POST from the page `check` answered): the Outcome,
+    for the page that says so. A forged, expired or outdated token changes nothing; a used one
+    changes nothing again."""
+    user, email, outcome = check(token)
+    if outcome:
+        return outcome
     with transaction.atomic():
-        user = User.objects.filter(pk=user_id).first()
-        if user is None:
-            return INVALID
-        if user.email.lower() != email.lower():
-            return REPLACED
         mail_settings, _ = NotificationSettings.objects.select_for_update().get_or_create(user=user)
         if mail_settings.email_confirmed and not mail_settings.awaiting_first_confirmation:
-            return Outcome(200, "Your address is confirmed", f"{email} was already confirmed. "
-                           "Nothing needed doing.", confirmed=True)
+            return already_confirmed(email)  # a second tab got there first
         mail_settings.confirmed_email = user.email
         mail_settings.awaiting_first_confirmation = False
         mail_settings.save(update_fields=["confirmed_email", "awaiting_first_confirmation"])

@@ -6,9 +6,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django.views.generic import View
 
 from newsroom.models import Article, User
 from newsroom.ratelimit import too_many
@@ -16,10 +18,21 @@ from notifications import confirmation, tokens
 from notifications.models import Follow, NotificationSettings
 
 
-@never_cache
-def confirm(request, token):
-    outcome = confirmation.confirm(token)
-    return render(request, "notifications/confirm.html", {"outcome": outcome}, status=outcome.status)
+@method_decorator([never_cache, csrf_exempt], name="dispatch")
+class ConfirmView(View):
+    """GET asks (a page with a button), POST confirms: mail scanners that fetch every link in
+    a mail must not confirm an address. The signed token is the proof, as for unsubscribing,
+    so the button works without the CSRF cookie (a browser that opens the link in another
+    profile); a forged POST from elsewhere would need the token, which only the mail holds."""
+
+    def get(self, request, token):
+        _, email, outcome = confirmation.check(token)
+        return render(request, "notifications/confirm.html",
+                      {"outcome": outcome, "email": email}, status=outcome.status if outcome else 200)
+
+    def post(self, request, token):
+        outcome = confirmation.confirm(token)
+        return render(request, "notifications/confirm.html", {"outcome": outcome}, status=outcome.status)
 
 
 @require_POST

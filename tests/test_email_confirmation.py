@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from comments import actions
 from comments.errors import DiscussionClosed
@@ -49,13 +50,32 @@ def test_sign_up_mails_a_link_that_confirms_the_address_once(client, signed_up):
     url = link_in(message)
     assert not NotificationSettings.objects.get(user=signed_up).email_confirmed
 
-    page = client.get(url)
+    page = client.post(url)
     assert page.status_code == 200 and "Thank you: alice@example.com is confirmed." in page.content.decode()
     mail_settings = NotificationSettings.objects.get(user=signed_up)
     assert mail_settings.email_confirmed and not mail_settings.awaiting_first_confirmation
 
-    again = client.get(url)  # a reused link: says so, changes nothing
+    again = client.post(url)  # a reused link: says so, changes nothing
     assert again.status_code == 200 and "was already confirmed" in again.content.decode()
+    assert "was already confirmed" in client.get(url).content.decode()
+
+
+def test_opening_the_link_asks_first_so_a_mail_scanner_confirms_nothing(signed_up):
+    url = link_in(mail.outbox[0])
+    held = post(signed_up)
+    scanner = Client()  # no cookies, no CSRF token: what a mail scanner fetching links has
+    page = scanner.get(url)
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    html = page.content.decode()
+    assert "Confirm that alice@example.com is yours" in html and "Confirm my address</button>" in html
+    assert not NotificationSettings.objects.get(user=signed_up).email_confirmed
+    held.refresh_from_db()
+    assert held.status == Comment.Status.PENDING
+
+    confirmed = Client(enforce_csrf_checks=True).post(url)  # the button: the token is the proof
+    assert "Thank you: alice@example.com is confirmed." in confirmed.content.decode()
+    held.refresh_from_db()
+    assert held.status == Comment.Status.PUBLISHED
 
 
 def test_a_new_accounts_comments_wait_until_it_confirms(signed_up, client):
@@ -64,7 +84,7 @@ def test_a_new_accounts_comments_wait_until_it_confirms(signed_up, client):
     assert ModerationLog.objects.get(comment=held).note == confirmation.HOLD_REASON
     also_suspect = post(signed_up, "Another one.")
     actions.hold(also_suspect, "Contains the suspect word “x”.")  # held for something else too
-    page = client.get(link_in(mail.outbox[0])).content.decode()
+    page = client.post(link_in(mail.outbox[0])).content.decode()
 
     assert "Your 1 waiting comment is now shown." in page
     held.refresh_from_db()
@@ -95,21 +115,23 @@ def test_accounts_from_before_confirmation_are_not_held():
 ])
 def test_forged_links_answer_a_clear_page_and_change_nothing(client, signed_up, mangle):
     token = link_in(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
-    response = client.get(f"/notifications/confirm/{mangle(token)}/")
-    assert response.status_code == 400
-    assert "This link does not work" in response.content.decode()
+    for response in (client.get(f"/notifications/confirm/{mangle(token)}/"),
+                     client.post(f"/notifications/confirm/{mangle(token)}/")):
+        assert response.status_code == 400
+        assert "This link does not work" in response.content.decode()
     assert not NotificationSettings.objects.get(user=signed_up).email_confirmed
 
 
 def test_an_expired_link_says_so(client, signed_up, settings):
     settings.EMAIL_CONFIRMATION_DAYS = 0  # any age is too old
-    response = client.get(link_in(mail.outbox[0]))
+    response = client.post(link_in(mail.outbox[0]))
     assert response.status_code == 400 and "This link has expired" in response.content.decode()
+    assert client.get(link_in(mail.outbox[0])).status_code == 400
     assert not NotificationSettings.objects.get(user=signed_up).email_confirmed
 
 
 def test_changing_the_address_asks_for_confirmation_again(client, signed_up, django_capture_on_commit_callbacks):
-    client.get(link_in(mail.outbox[0]))
+    client.post(link_in(mail.outbox[0]))
     old_link = link_in(mail.outbox[0])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/profile/", {
@@ -119,11 +141,11 @@ def test_changing_the_address_asks_for_confirmation_again(client, signed_up, dja
     assert not NotificationSettings.objects.get(user=signed_up).email_confirmed  # mail stops
     assert post(signed_up).status == Comment.Status.PUBLISHED  # no longer a new account
 
-    stale = client.get(old_link)
+    stale = client.post(old_link)
     assert stale.status_code == 400 and "This link is for an old address" in stale.content.decode()
     message = mail.outbox[-1]
     assert message.to == ["alice@elsewhere.example"]
-    client.get(link_in(message))
+    client.post(link_in(message))
     assert NotificationSettings.objects.get(user=signed_up).email_confirmed
 
 
@@ -139,7 +161,7 @@ def test_a_new_link_on_request_within_a_flood_limit(client, signed_up, settings,
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert len(mail.outbox) == 3
     assert len({link_in(message) for message in mail.outbox}) >= 1
-    client.get(link_in(mail.outbox[-1]))
+    client.post(link_in(mail.outbox[-1]))
     assert "which you have confirmed" in client.get("/notifications/").content.decode()
 
 
