@@ -30,9 +30,12 @@ def set_status(comment, status):
     the change commits."""
     was_visible = comment.is_visible
     comment.status = status
-    comment.save(update_fields=["status"])
+    shown = comment.is_visible and not was_visible
+    if shown:
+        comment.shown_at = timezone.now()
+    comment.save(update_fields=["status", "shown_at"] if shown else ["status"])
     versions.discussion_changed(comment, count=int(comment.is_visible) - int(was_visible))
-    if comment.is_visible and not was_visible:
+    if shown:
         notifications.comments_shown([comment.pk])
 
 
@@ -117,6 +120,8 @@ def save_new(comment):
     if comment.parent is not None:
         # The parent was read inside the lock: django-mptt need not read its numbers again.
         Comment.objects.insert_node(comment, comment.parent, refresh_target=False)
+    if comment.is_visible:
+        comment.shown_at = comment.created_at
     comment.save()
     versions.discussion_changed(comment, count=int(comment.is_visible))
     if comment.is_visible:  # a held one is notified about when it is approved (set_status)

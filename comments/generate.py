@@ -391,6 +391,7 @@ def add_comments(rng, targets, total, people, summary, *, now, threads, max_dept
             parent_id=comment_ids[(number, node.parent.index)] if node.parent else None,
             author_id=author, guest_name=guest_name, guest_email=guest_email,
             body=body, body_html=body_html, status=status, created_at=created_at,
+            shown_at=created_at if status == Comment.Status.PUBLISHED else None,
             edited_at=created_at + timedelta(minutes=rng.uniform(1, 14)) if edited else None,
             ip_address=ip_address, recommend_count=draw_recommendations(rng),
             lft=node.lft, rght=node.rght, level=node.level, tree_id=tree_ids[number],

@@ -63,6 +63,10 @@ class Comment(MPTTModel):
     body_html = models.TextField(editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
     created_at = models.DateTimeField(default=timezone.now)
+    # When readers could last begin to see it (posted shown, approved, restored): a reply
+    # approved an hour after it was written is new to its parent's author from then
+    # (comments/replies.py). Empty while it has never been shown.
+    shown_at = models.DateTimeField(null=True, blank=True, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     recommend_count = models.PositiveIntegerField(default=0)
@@ -126,6 +130,9 @@ class Comment(MPTTModel):
             models.Index(fields=["tree_id", "level"], name="comment_tree_level"),
             models.Index(fields=["created_at", "id"], name="comment_time"),
             models.Index(fields=["status", "created_at", "id"], name="comment_status_time_id"),
+            # Replies shown since a reader last looked (the header's unread count).
+            models.Index(fields=["shown_at"], name="comment_shown_at",
+                         condition=models.Q(shown_at__isnull=False)),
             models.Index(models.F("flag_count").desc(), PRIORITY.desc(), models.F("created_at").desc(),
                          models.F("id").desc(), name="comment_flagged_queue",
                          condition=models.Q(flag_count__gt=0, reviewed_at__isnull=True)),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -156,9 +156,12 @@ def decide_in_threads(chosen, threads, decision, moderator, reason, note, review
         if changes:
             now = timezone.now()
             for status in {after for *_, after in changes}:
+                # Comments coming into view are shown from now (read before the row changes).
+                shown = ({"shown_at": Case(When(~Q(status=status), then=Value(now)), default=F("shown_at"))}
+                         if Comment(status=status).is_visible else {})
                 for batch in batches([pk for pk, *_, after in changes if after == status]):
                     Comment.objects.filter(pk__in=batch).update(
-                        status=status, **({"reviewed_at": now} if reviewed else {}))
+                        status=status, **shown, **({"reviewed_at": now} if reviewed else {}))
             ModerationLog.objects.bulk_create([
                 ModerationLog(comment_id=pk, moderator=moderator, action=decision.action,
                               reason=reason, note=note, status_before=before,

@@ -30,7 +30,7 @@ def replies_to_you(request):
     now = timezone.now()  # before reading: a reply arriving meanwhile stays unread
     page = Paginator(replies.page(user), PER_PAGE).get_page(request.GET.get("page"))
     for reply in page:
-        reply.is_new = reply.created_at > before
+        reply.is_new = reply.shown_at > before
     replies.mark_seen(user, now)
     # The header's count is read after the page is marked seen, so it would be 0 (or the
     # replies that came meanwhile, which the next page load shows): no query for it here.

@@ -4,11 +4,11 @@ the header of every signed-in page.
 Read from the comment trees, nothing stored per reply: a reply to you is a published comment,
 on a published article, whose parent is your comment and which is not yours. It is unread when
 it was shown after `User.replies_seen_at` (when you last opened the page; until then, when you
-joined): written since. Counted from the comments written since, that is from the index of
-comments by time, or from the person's own comments and the replies to each (PostgreSQL picks
-whichever is fewer): a few milliseconds at 100,000 comments either way. A reply held for a
-moderator and approved later is listed from then on, but not counted as unread: counting
-approvals too (`reviewed_at`, which has no index) made PostgreSQL read the whole table.
+joined): `Comment.shown_at`, when it was posted shown, or approved or restored later, so a
+reply a moderator approved after your visit is new to you then, however long ago it was
+written. Counted from the comments shown since, that is from their partial index, or from the
+person's own comments and the replies to each (PostgreSQL picks whichever is fewer): a few
+milliseconds at 100,000 comments either way.
 
 Only signed-in pages carry the count (newsroom/context_processors.py, evaluated only where
 the header shows it), so the anonymous pages stay the same for everyone and cacheable.
@@ -40,7 +40,7 @@ def seen_until(user):
 
 def unread_count(user):
     """How many replies arrived since the person last looked, up to UNREAD_SHOWN + 1."""
-    return to(user).filter(created_at__gt=seen_until(user)).order_by()[: UNREAD_SHOWN + 1].count()
+    return to(user).filter(shown_at__gt=seen_until(user)).order_by()[: UNREAD_SHOWN + 1].count()
 
 
 def unread_label(user):
@@ -52,9 +52,9 @@ def unread_label(user):
 
 
 def page(user):
-    """Newest first, each with what the page shows of it (its article, its author, the
-    comment it answers)."""
-    return to(user).select_related("article", "author", "parent").order_by("-created_at", "-id")
+    """Newest to the reader first (by when each was shown), each with what the page shows of
+    it (its article, its author, the comment it answers)."""
+    return to(user).select_related("article", "author", "parent").order_by("-shown_at", "-id")
 
 
 def mark_seen(user, moment=None):

@@ -83,9 +83,26 @@ def test_a_held_reply_is_listed_once_approved(client, reader, article):
     assert badge(client.get("/")) is None
     assert "Waited a while." not in client.get("/accounts/replies/").content.decode()
     moderation.decide(held, "approve", moderator())
-    assert "Waited a while." in client.get("/accounts/replies/").content.decode()
-    # Counted from when it was written, before the reader last looked (README: Replies to you).
+    # Written before the reader last looked, but shown to them only now: unread, and listed first.
+    assert badge(client.get("/")) == "1"
+    html = client.get("/accounts/replies/").content.decode()
+    assert "Waited a while." in html and html.count("mark--new") == 1
     assert badge(client.get("/")) is None
+
+
+def test_replies_approved_in_bulk_or_restored_count_from_then(client, reader, article):
+    mine = make_comment(article, author=reader)
+    held = [replied(article, mine, UserFactory(), body=f"Held {n}.", status=S.PENDING) for n in range(2)]
+    removed = replied(article, mine, UserFactory(), body="Removed, then restored.")
+    moderation.decide(removed, "remove", moderator(), reason="abuse")
+    client.get("/accounts/replies/")
+    assert badge(client.get("/")) is None
+    moderation.decide_many(Comment.objects.filter(pk__in=[c.pk for c in held]), "approve", moderator())
+    moderation.decide(removed, "restore", moderator())
+    assert badge(client.get("/")) == "3"
+    seen = timezone.now()
+    moderation.decide_many(Comment.objects.filter(pk__in=[c.pk for c in held]), "approve", moderator())
+    assert Comment.objects.filter(shown_at__gt=seen).count() == 0  # approving a shown one again: not new
 
 
 def test_the_header_count_stops_at_its_cap(client, reader, article, monkeypatch):
