@@ -29,6 +29,7 @@ from newsroom.pagecache import personal
 from newsroom.prepared import PreparedQuery
 from newsroom.release import RELEASE
 from newsroom.search import search_articles
+from notifications.models import Follow
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +241,9 @@ class ArticleView(ArticleDateMixin, DateDetailView):
             "posting_refusal": (rules.refusal(request.user, rules.standing(request.user))
                                 if article.accepts_comments else ""),
             "guests_allowed": settings.COMMENTS_ALLOW_GUESTS,
+            # Signed-in pages only (never cached): whether they follow it, and how.
+            "following": (Follow.objects.filter(user=request.user, article=article).first()
+                          if request.user.is_authenticated else None),
         }
         before, _, after = render_to_string("comments/_discussion.html", context, request).partition(THREADS_PLACE)
         return b"".join((before.encode(), shown.encoded, after.encode()))

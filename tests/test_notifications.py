@@ -373,9 +373,21 @@ def test_the_follow_page_and_settings_page(article, alice, client):
 
 
 def test_the_anonymous_article_page_has_the_same_follow_link_for_everyone(article, client, alice):
-    anonymous = client.get(article.get_absolute_url()).content.decode()
-    assert f'href="/notifications/follow/{article.pk}/"' in anonymous
-    assert "csrfmiddlewaretoken" not in anonymous
+    Follow.objects.create(user=alice, article=article, scope="all")
+    anonymous = client.get(article.get_absolute_url())
+    html = anonymous.content.decode()
+    assert f'href="/notifications/follow/{article.pk}/"' in html and "Follow this discussion" in html
+    assert "csrfmiddlewaretoken" not in html and "You follow" not in html
+    assert "public" in anonymous["Cache-Control"]
+
+    client.force_login(alice)  # her own page says she follows it, and how
+    mine = client.get(article.get_absolute_url())
+    assert "private" in mine["Cache-Control"]
+    assert "You follow this discussion: every comment, replies included, in your digest." in mine.content.decode()
+    client.force_login(UserFactory(username="other"))
+    assert "Follow this discussion</a>" in client.get(article.get_absolute_url()).content.decode()
+    client.logout()
+    assert client.get(article.get_absolute_url()).content == anonymous.content
 
 
 def test_a_ban_before_the_mail_goes_skips_it(article, alice, bob, commit, settings):

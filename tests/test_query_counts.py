@@ -30,6 +30,8 @@ SIGNED_IN_EXTRA = 4
 # Where the page offers the comment form, whether a moderator stopped them posting (so a
 # banned or suspended reader is told instead of being refused after writing).
 STANDING = 1
+# On the article page, whether they follow its discussion.
+FOLLOWING = 1
 
 SIZES = [10, 100, 1000]
 
@@ -55,7 +57,7 @@ def viewer(request, client, discussion):
 
 
 def expected(base, viewer, *, form=False):
-    return base + (SIGNED_IN_EXTRA + STANDING * form if viewer else VALIDATOR)
+    return base + (SIGNED_IN_EXTRA + (STANDING + FOLLOWING) * form if viewer else VALIDATOR)
 
 
 def test_article_page(client, discussion, viewer, django_assert_num_queries):
