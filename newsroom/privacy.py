@@ -17,9 +17,10 @@ Deleting an account, after the person has typed their password:
   with), display name, email, password, last sign-in, groups, moderators' standing and note,
   notification settings, follows and the record of its mails; it can no longer sign in, and
   its sessions end;
-- the moderation log entries about its comments keep the decision (what, when, by whom,
-  the reason's category, the statuses) and lose their notes, which may quote or name the
-  person; its flags keep their reason and lose their notes.
+- the moderation log entries about its comments, and those about the person (bans,
+  suspensions, trust), keep the decision (what, when, by whom, the reason's category, the
+  statuses) and lose their notes, which may quote or name the person; its flags keep their
+  reason and lose their notes.
 Staff accounts are deleted by another member of staff in the admin, never this way.
 """
 
@@ -217,7 +218,10 @@ def delete_account(user, *, withdraw):
 
 def erase(user):
     """The account's own part, in the transaction that forgets its last comments."""
+    # Entries about its comments and about the person (bans, suspensions, trust): each keeps
+    # its decision, not the note that may quote or name them.
     ModerationLog.objects.filter(comment__author=user).exclude(note="").update(note="")
+    ModerationLog.objects.filter(person=user).exclude(note="").update(note="")
     Flag.objects.filter(user=user).exclude(note="").update(note="")
     Commenter.objects.filter(user=user).delete()
     erase_notification_settings(user)

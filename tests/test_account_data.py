@@ -59,6 +59,8 @@ def conversation(article, rita):
     actions.recommend(pavels, rita)
     moderation.flag(make_comment(article, author=olga, body="Olga's rant."), rita, "other", note="Rita thinks so.")
     Commenter.objects.create(user=rita, premoderate=False, note="Rita: lives in Leeds.")
+    actions.log_about(ModerationLog.Action.SUSPEND, person=rita, moderator=moderator(),
+                      note="Suspended: Rita Rivers posted her neighbour's address.")
     NotificationSettings.objects.update_or_create(
         user=rita, defaults={"reply_mails": False, "digest": NotificationSettings.Digest.HOURLY,
                              "confirmed_email": "rita@example.com"})
@@ -162,6 +164,8 @@ def test_deleting_and_keeping_the_comments_erases_the_person_and_leaves_the_conv
     entry = ModerationLog.objects.get(comment=conversation["removed"], action="remove")
     assert (entry.reason, entry.note, entry.status_before, entry.status_after) == ("abuse", "", "published", "removed")
     assert entry.moderator is not None
+    about_her = ModerationLog.objects.get(person=rita)  # about the person, not a comment
+    assert (about_her.action, about_her.note, about_her.moderator.username) == ("suspend", "", "mod")
     # Her recommendation still counts; her flag still holds, without her words.
     assert Recommendation.objects.filter(comment=conversation["pavels"]).count() == 1
     assert Comment.objects.get(pk=conversation["pavels"].pk).recommend_count == 1
