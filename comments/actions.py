@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from notifications import queue as notifications
 # The same text sent twice within this time (a double click, a resubmitted form) is one comment.
 DUPLICATE_WINDOW = timedelta(minutes=10)
 NO_PARENT = "The comment you replied to does not exist."
+ACCOUNT_CLOSED = "This account is closed: it can no longer post."
 # Statuses only a moderator's decision leads to: an author's delete must not undo them.
 MODERATORS_STATUSES = frozenset({Comment.Status.REMOVED, Comment.Status.SPAM})
 
@@ -94,6 +96,8 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
                 raise CommentError("That comment belongs to another discussion.")
             if parent.replies_locked:
                 raise DiscussionClosed("A moderator has closed replies to this comment.")
+        if author is not None and not account_open(author):
+            raise NotAllowed(ACCOUNT_CLOSED)
         duplicate = find_duplicate(article, body, author, guest_name, ip_address, parent)
         if duplicate:
             return duplicate
@@ -111,6 +115,17 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
             hold(comment, why)
     capacity.after_post(article)  # committed, the thread's lock released
     return comment
+
+
+def account_open(author):
+    """Whether the account may still post, read under its row's lock, which this transaction
+    keeps until the comment is committed: deleting an account closes it first (an UPDATE of
+    that row, committed on its own, newsroom/privacy.py), so a post from another tab either
+    commits before the deletion starts forgetting the account's comments, and is forgotten
+    with them, or finds the account closed. Another post by the same person waits a moment;
+    nobody else's does."""
+    return (get_user_model().objects.select_for_update(no_key=True)
+            .filter(pk=author.pk, is_active=True).exists())
 
 
 def save_new(comment):

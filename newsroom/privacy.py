@@ -16,7 +16,8 @@ Deleting an account, after the person has typed their password:
   everything that names or reaches the person: username (a placeholder no one can sign up
   with), display name, email, password, last sign-in, groups, moderators' standing and note,
   notification settings, follows and the record of its mails; it can no longer sign in, and
-  its sessions end;
+  its sessions end. It is closed (inactive) first, in a transaction of its own, so that no
+  comment from another tab can slip in while its comments are forgotten;
 - the moderation log entries about its comments, and those about the person (bans,
   suspensions, trust), keep the decision (what, when, by whom, the reason's category, the
   statuses) and lose their notes, which may quote or name the person; its flags keep their
@@ -209,10 +210,17 @@ def delete_account(user, *, withdraw):
     """Erase the account (see the module's docstring). Refuses staff with PermissionDenied."""
     if not may_delete_themselves(user):
         raise PermissionDenied(STAFF_REFUSAL)
-    actions.forget_author(user, withdraw=withdraw, finish=lambda: erase(user))
-    # A comment posted by the person while the last transaction ran (a request already under
-    # way in another tab) is forgotten too; the account can no longer post.
-    actions.forget_author(user, withdraw=withdraw)
+    # Closed first, on its own: a post under way in another tab holds the account's row until
+    # it commits (comments/actions.account_open), so once this has committed every comment
+    # the person will ever have is in the table for forget_author to find.
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    try:
+        actions.forget_author(user, withdraw=withdraw, finish=lambda: erase(user))
+    except BaseException:
+        # Nothing erased yet (or only some comments forgotten): the person can sign in and
+        # ask again, which carries on from there.
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        raise
     return Deleted(comments_withdrawn=withdraw)
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from comments import actions, checks, moderation
-from comments.errors import CommentError
+from comments.errors import CommentError, NotAllowed
 from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog, Recommendation
 from newsroom import privacy
 from newsroom.models import Article, User
@@ -248,6 +248,31 @@ def test_deletion_costs_the_same_queries_whatever_the_number_of_comments(choice)
     assert_trees_and_counts_are_right()
 
 
+def test_a_post_from_another_tab_after_the_deletion_began_is_refused(rita, article):
+    """The other tab read the account before the deletion; its comment reaches the database
+    after: the account is closed by then, so nothing of the person is left behind."""
+    other_tab = User.objects.get(pk=rita.pk)
+    privacy.delete_account(rita, withdraw=False)
+    with pytest.raises(NotAllowed, match="This account is closed"):
+        actions.post_comment(article=article, author=other_tab, body="Sent from the other tab.",
+                             ip_address="192.0.2.99")
+    assert not Comment.objects.filter(author=rita).exists()
+
+
+def test_a_failed_deletion_leaves_the_account_open_to_try_again(rita, article, monkeypatch):
+    make_comment(article, author=rita, ip_address="192.0.2.1")
+
+    def broken(user):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(privacy, "erase", broken)
+    with pytest.raises(RuntimeError):
+        privacy.delete_account(rita, withdraw=False)
+    account = User.objects.get(pk=rita.pk)
+    assert account.is_active and account.username == "rita"
+    assert actions.post_comment(article=article, author=account, body="Still here.", ip_address="192.0.2.1")
+
+
 def test_a_wrong_password_or_no_choice_changes_nothing(client, rita, article, conversation):
     response = delete(client, privacy.WITHDRAW, password="not it")
     assert response.status_code == 400 and "That is not your password." in response.content.decode()
@@ -350,6 +375,41 @@ def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_
         assert f"<b><bdi>{DELETED_NAME}</bdi></b>" in page
     assert replies_under_hidden_parents(accepted) == []
     assert stale_log_entries() == []
+    assert_trees_and_counts_are_right()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen")
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_under_way_in_another_tab_when_the_deletion_starts_is_forgotten_too(settings, monkeypatch):
+    """The post has passed its checks and is inside its transaction when the deletion starts,
+    and commits only later: it is forgotten with the rest, never left with its address."""
+    from tests.test_concurrency import run_workers
+
+    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
+    article, person = ArticleFactory(), UserFactory(display_name="Rita Rivers")
+    make_comment(article, author=person, body="An earlier comment.", ip_address="192.0.2.1")
+    inside, real_find_duplicate = threading.Event(), actions.find_duplicate
+
+    def slow_find_duplicate(*args):  # the posting transaction, paused just before its insert
+        inside.set()
+        time.sleep(0.5)
+        return real_find_duplicate(*args)
+
+    monkeypatch.setattr(actions, "find_duplicate", slow_find_duplicate)
+
+    def work(number):
+        if number == 0:
+            actions.post_comment(article=article, author=person, body="From the other tab.",
+                                 ip_address="192.0.2.99")
+        else:
+            assert inside.wait(timeout=10)
+            privacy.delete_account(User.objects.get(pk=person.pk), withdraw=True)
+
+    run_workers(2, work)
+    theirs = Comment.objects.filter(author=person)
+    assert theirs.count() == 2
+    assert not theirs.filter(ip_address__isnull=False).exists() and not theirs.exclude(body="").exists()
     assert_trees_and_counts_are_right()
 
 
