@@ -82,3 +82,36 @@ def test_the_history_costs_the_same_queries_however_long(client, mod, django_ass
 def test_no_history_for_an_unknown_name(client, mod):
     html = client.get(f"{LIST}?author=nobody").content.decode()
     assert "commenter-history" not in html
+
+
+def test_a_guest_has_a_history_too_known_by_their_email_or_address(client, mod, settings):
+    settings.COMMENTS_ALLOW_GUESTS = True
+    article = ArticleFactory()
+    first = make_comment(article, guest_name="Gus", guest_email="Gus@Example.com", body="First as Gus.")
+    second = make_comment(article, guest_name="Gustav", guest_email="gus@example.com", body="Second, renamed.",
+                          ip_address="203.0.113.5")
+    make_comment(article, guest_name="Someone", guest_email="someone@example.com", body="Not Gus.")
+    anonymous = make_comment(article, guest_name="No email", ip_address="198.51.100.7", body="From an address.")
+    make_comment(article, author=UserFactory(), body="An account's.", ip_address="198.51.100.7")
+    moderation.decide(second, "remove", mod, reason="spam", note="Shop links.")
+
+    queue = client.get(LIST).content.decode()
+    link = re.search(r'<a href="\?(guest_email=gus%40example.com)" title="This guest’s history', queue)
+    assert link, "a guest's name links to their history"
+    page = client.get(f"{LIST}?{link.group(1)}").content.decode()
+    text = history_of(page)
+    assert "History of a guest: the email address gus@example.com" in text
+    assert re.search(r"Names used: Gus ?, Gustav ?\.", text) and "published 1, removed 1" in text
+    assert "Spam — Shop links." in text and "flags they raised" not in text
+    listed = [int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', page)]
+    assert sorted(listed) == sorted([first.pk, second.pk])  # theirs alone, for bulk actions
+
+    by_address = client.get(f"{LIST}?guest_ip=198.51.100.7").content.decode()
+    assert "History of a guest: the IP address 198.51.100.7" in history_of(by_address)
+    assert re.findall(r'name="_selected_action" value="(\d+)"', by_address) == [str(anonymous.pk)]
+    change = client.get(f"{LIST}{anonymous.pk}/change/").content.decode()
+    assert f'href="{LIST}?guest_ip=198.51.100.7">their history and all their comments' in change
+
+    for nonsense in ("guest_ip=not-an-address", "guest_email=nobody%40example.com"):
+        response = client.get(f"{LIST}?{nonsense}")
+        assert response.status_code == 200 and "commenter-history" not in response.content.decode()

@@ -132,6 +132,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         filters.QueueFilter, "status", filters.ArticleFilter, filters.ThreadFilter,
         ("article__section", admin.RelatedFieldListFilter), ("created_at", admin.DateFieldListFilter),
         filters.HasFlagsFilter, filters.AuthorFilter, filters.GuestFilter,
+        filters.GuestEmailFilter, filters.GuestAddressFilter,
     )
     list_select_related = ("author", "article")
     search_fields = ("body",)  # what get_search_results routes the term to: see search.py
@@ -210,7 +211,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "tree_view": is_tree_view(request),
-            "history": history.history(request.GET["author"].strip()) if request.GET.get("author", "").strip() else None,
+            "history": history.for_request(request.GET),
             "queues": [
                 {"label": label, "url": f"{base}?queue={key}" if key else base, "current": key == current,
                  "count": queryset.count() if key in ("pending", "flagged") else None}
@@ -255,6 +256,10 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         if comment.author_id:
             return format_html('<a href="?{}" title="This person’s history: all their comments, decisions and flags"><bdi>{}</bdi></a>',
                                urlencode({"author": comment.author.username}), comment.author.public_name)
+        query = history.guest_query(comment)
+        if query:
+            return format_html('<a href="?{}" title="This guest’s history: all their comments and decisions"><bdi>{}</bdi></a> <small>(guest)</small>',
+                               query, comment.guest_name or "Guest")
         return format_html("<bdi>{}</bdi> <small>(guest)</small>", comment.guest_name or "Guest")
 
     @admin.display(description="article")
@@ -319,7 +324,11 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     @admin.display(description="author")
     def author_link(self, comment):
         if not comment.author_id:
-            return "A guest (or a deleted account)"
+            query = history.guest_query(comment)
+            if not query:
+                return "A guest (or a deleted account)"
+            return format_html('A guest, <bdi>{}</bdi> · <a href="{}?{}">their history and all their comments</a>',
+                               comment.guest_name or "Guest", reverse("admin:comments_comment_changelist"), query)
         author = comment.author
         person = Commenter.objects.filter(user=author).first()
         url, standing = history.controls_url(author, person), history.standing(person)
