@@ -224,6 +224,29 @@ def test_site_examples_take_each_comments_last_decision(article):
     assert example.label == "threat" and not example.account.guest
 
 
+def test_retraining_reads_repetition_as_scoring_read_it(article, settings):
+    """The writer's repetitions (same text, same linked domain, over the day before) are the
+    features a decided comment was scored with; learnt as 0 they would teach nothing."""
+    settings.COMMENTS_ALLOW_GUESTS = True
+    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
+    author, desk = seasoned_account(), moderator()
+    link = "More at http://garden-tips-daily.net/best"
+    decided = []
+    for writer, ip_address in ((author, "192.0.2.1"), (None, "203.0.113.9")):
+        for number, opening in enumerate(("Lovely piece.", "Agree about the trees.", "Good news.")):
+            body = f"{opening} {link}" + ("" if writer else " (a guest)")
+            at_scoring = triage.account(body, writer, ip_address)
+            comment = post(article, writer, body, ip_address=ip_address,
+                           **({} if writer else {"guest_name": "Gardener"}))
+            moderation.decide(comment, "spam" if number == 2 else "approve", desk)
+            decided.append((comment.pk, at_scoring.repeats))
+    learnt = {example.text: example.account for example in training.site_examples()}
+    bodies = dict(Comment.objects.values_list("pk", "body"))
+    assert [(pk, learnt[bodies[pk]].repeats) for pk, _ in decided] == decided
+    assert [repeats for _, repeats in decided] == [0, 1, 2, 0, 1, 2]
+    assert learnt[bodies[decided[4][0]]].guest
+
+
 def test_score_report_prints_the_table_beside_the_targets(capsys):
     call_command("score_report")
     out = capsys.readouterr().out

@@ -141,9 +141,9 @@ def account(body, author, ip_address, comment=None):
         age = (timezone.now() - author.date_joined).total_seconds() / 86400
         statuses = list(mine.order_by("-created_at", "-id").values_list("status", flat=True)[:HISTORY])
     same = Q(body=body)
-    for domain in {features.registered(host) for host in features.links(body[:settings.COMMENTS_MAX_LENGTH])}:
+    for domain in features.linked_domains(body):
         same |= Q(body__icontains=domain)
-    repeats = mine.filter(same, created_at__gte=timezone.now() - REPEAT_WINDOW).order_by()[:10].count()
+    repeats = mine.filter(same, created_at__gte=timezone.now() - REPEAT_WINDOW).order_by()[:features.REPEATS_COUNTED].count()
     Status = Comment.Status
     return features.Account(
         guest=author is None, age_days=age,

@@ -124,6 +124,26 @@ def links(text):
     return [host.lower().removeprefix("www.").rstrip(".") for host in found]
 
 
+# Repetition across comments: of the writer's comments of the last day, how many have the same
+# text or link to a domain this one links to (compared without case), counted up to this. The
+# same rule at scoring time (a query, comments/triage.account) and at training time (over the
+# writer's earlier comments, comments/triage/training.py: `repeats`).
+REPEATS_COUNTED = 10
+
+
+def linked_domains(body):
+    return {registered(host).lower() for host in links(body[: settings.COMMENTS_MAX_LENGTH])}
+
+
+def repeats(body, earlier):
+    """How many of the `earlier` texts (the writer's comments of the window before this one)
+    repeat `body`, up to REPEATS_COUNTED."""
+    domains = linked_domains(body)
+    count = sum(1 for other in earlier
+                if other == body or any(domain in other.lower() for domain in domains))
+    return min(count, REPEATS_COUNTED)
+
+
 def registered(host):
     """The name someone registered: news.example.co.uk -> example.co.uk."""
     labels = host.split(".")

@@ -59,8 +59,13 @@ def read_corpus(name):
 
 def site_examples(limit=50_000):
     """Moderators' decisions as examples: each comment's last approval, removal or spam mark,
-    with the account as it stood when the comment was written."""
+    with the writer as scoring saw them when the comment was written: the account's age, what
+    became of its last HISTORY comments before it, and its repetitions over the REPEAT_WINDOW
+    before it (a guest: by address), worked out as comments/triage.account works them out."""
+    from django.db.models import Q
+
     from comments.models import Comment, ModerationLog
+    from comments.triage import HISTORY, REPEAT_WINDOW
 
     Action, Reason = ModerationLog.Action, ModerationLog.Reason
     by_reason = {Reason.HATE: "hate", Reason.VIOLENCE: "threat", Reason.ABUSE: "insult",
@@ -74,24 +79,32 @@ def site_examples(limit=50_000):
             last[comment_id] = ("ok" if action == Action.APPROVE else "spam" if action == Action.SPAM
                                 else by_reason.get(reason, "removed"))
     comments = (Comment.objects.filter(pk__in=list(last)).select_related("author")
-                .only("pk", "body", "created_at", "author__date_joined"))
+                .only("pk", "body", "created_at", "ip_address", "author__date_joined"))
+    # Each writer's comments in time order (an account's, or a guest's address's, as scoring
+    # knows them), for their history and their repetitions before each decided one.
     authors = {comment.author_id for comment in comments if comment.author_id}
-    # Each author's comments in time order, for their history before each decided one.
+    addresses = {comment.ip_address for comment in comments if not comment.author_id and comment.ip_address}
     history = defaultdict(list)
-    for author_id, created_at, status in (Comment.objects.filter(author_id__in=authors)
-                                          .order_by("created_at").values_list("author_id", "created_at", "status")):
-        history[author_id].append((created_at, status))
+    written = (Comment.objects.filter(Q(author_id__in=authors) | Q(author=None, ip_address__in=addresses))
+               .order_by("created_at", "id").values_list("pk", "author_id", "ip_address", "created_at", "status", "body"))
+    for pk, author_id, ip_address, created_at, status, body in written:
+        history[author_id or ip_address].append((pk, created_at, status, body))
     examples = []
     for comment in comments:
+        earlier = [row for row in history.get(comment.author_id or comment.ip_address, ())
+                   if row[1] < comment.created_at and row[0] != comment.pk]
+        recent = [body for _, created_at, _, body in earlier if created_at >= comment.created_at - REPEAT_WINDOW]
+        repeated = features.repeats(comment.body, recent)
         if comment.author_id is None:
-            account = features.Account()
+            account = features.Account(repeats=repeated)  # a guest: no age, no history
         else:
-            before = [status for created_at, status in history[comment.author_id] if created_at < comment.created_at]
+            statuses = [status for _, _, status, _ in earlier[-HISTORY:]]
             account = features.Account(
                 guest=False,
                 age_days=max(0.0, (comment.created_at - comment.author.date_joined).total_seconds() / 86400),
-                published=before.count(Comment.Status.PUBLISHED),
-                removed=sum(status in (Comment.Status.REMOVED, Comment.Status.SPAM) for status in before),
+                published=statuses.count(Comment.Status.PUBLISHED),
+                removed=sum(status in (Comment.Status.REMOVED, Comment.Status.SPAM) for status in statuses),
+                repeats=repeated,
             )
         examples.append(Example(comment.body, account, last[comment.pk]))
     return examples
