@@ -9,8 +9,9 @@ limit that is on (so one approval does not flip it back and the next post flip i
 Every switch is in the moderation log, by the site, with the figures that caused it, and
 moves the discussion's version, so the notice above the form is on every page at once.
 
-Where it runs: after a comment is posted or edited (the backlog can only grow then) and after
-moderators' decisions (it can only shrink then), always after the thread's lock is released
+Where it runs: after a comment is posted or edited (the backlog can only grow then), after
+moderators' decisions (it can only shrink then), and on the worker's timer (`recheck`: it
+ages and clears with nobody acting too), always after the thread's lock is released
 (the caller's transaction has committed), never inside it. It costs one aggregate over the
 article's pending comments (the partial index comment_pending_article) and a site count
 that stops at its limit; after decisions, only the few switched articles are looked at
@@ -18,6 +19,7 @@ that stops at its limit; after decisions, only the few switched articles are loo
 requests racing to switch an article log it once.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +31,7 @@ from comments import actions, versions
 from comments.models import Comment, ModerationLog
 from newsroom.models import Article
 
+logger = logging.getLogger(__name__)
 PENDING = Comment.Status.PENDING
 Action = ModerationLog.Action
 
@@ -59,6 +62,27 @@ def after_decisions():
         site = site_backlog()
         for article_id, premoderated, closed in switched:
             settle(article_id, site, premoderated, closed)
+
+
+def recheck():
+    """The worker's timer (notifications/periodic.py): every discussion switched by the site,
+    and every one with comments waiting, compared with the limits again. The backlog ages and
+    clears without anyone posting or deciding (the site's backlog drops on other articles,
+    the oldest comment passes COMMENTS_BACKLOG_MINUTES, the limits change), and a discussion
+    should follow it all the same. Reads the articles with pending comments from their
+    partial index; switched ones likewise."""
+    waiting = Comment.objects.filter(status=PENDING).values_list("article_id", flat=True).distinct()
+    article_ids = set(waiting.order_by()) if enabled() else set()
+    state = dict(
+        (article_id, (premoderated, closed)) for article_id, premoderated, closed in
+        Article.objects.filter(Q(pk__in=article_ids) | Q(backlog_premoderated=True) | Q(backlog_closed=True))
+        .values_list("id", "backlog_premoderated", "backlog_closed")
+    )
+    if not state:
+        return
+    site = site_backlog()
+    for article_id in sorted(state):
+        settle(article_id, site, *state[article_id])
 
 
 def settle(article_id, site, premoderated, closed):
@@ -103,6 +127,7 @@ def switch(article_id, field, on, action, note):
         if Article.objects.filter(pk=article_id, **{field: not on}).update(**{field: on}):
             versions.articles_changed([article_id])  # the notice, and the form (closed or open)
             actions.log_about(action, article_id=article_id, note=note)
+            logger.info("article %s: %s by the site: %s", article_id, action.label.lower(), note)
 
 
 def age_in_words(age):

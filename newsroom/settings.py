@@ -313,6 +313,10 @@ COMMENTS_ABUSE_HOLD = float(os.environ.get("COMMENTS_ABUSE_HOLD", "0.5"))
 # Where `manage.py train_scoring` writes the models it learns from moderators' decisions, and
 # where scoring looks for them first (empty: the models shipped with the code are used).
 COMMENTS_SCORING_MODELS = os.environ.get("COMMENTS_SCORING_MODELS", "")
+# With COMMENTS_SCORING_MODELS set, a worker retrains the models once a day from this hour
+# (in TIME_ZONE; empty: never, e.g. when cron runs `manage.py train_scoring` instead).
+COMMENTS_SCORING_RETRAIN_HOUR = (int(os.environ.get("COMMENTS_SCORING_RETRAIN_HOUR", "3"))
+                                 if os.environ.get("COMMENTS_SCORING_RETRAIN_HOUR", "3").strip() else None)
 # Capacity (comments/capacity.py): past any of these (0: that one is off) a discussion is
 # pre-moderated until its backlog is down to half of each; at the last one it also closes.
 COMMENTS_BACKLOG_ARTICLE = int(os.environ.get("COMMENTS_BACKLOG_ARTICLE", "50"))
@@ -334,6 +338,12 @@ COMMENTS_UNCONFIRMED_EMAIL = "refuse" if os.environ.get("COMMENTS_UNCONFIRMED_EM
 NOTIFICATION_REPLY_MAILS_PER_HOUR = 5
 # A failed send is tried again after each of these waits (seconds), then marked failed.
 NOTIFICATION_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
+# The worker's sweep sends what the queue lost (a task it refused, a worker that stopped):
+# comments in the outbox, and mail due, this many seconds ago and still not sent.
+NOTIFICATION_SWEEP_AFTER = 60
+# Each worker does the periodic work this often (seconds; notifications/periodic.py): the
+# sweep, the discussions' backlog check, the nightly retraining when it is due.
+TASKS_PERIODIC_SECONDS = int(os.environ.get("TASKS_PERIODIC_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

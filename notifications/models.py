@@ -8,6 +8,9 @@
 - Notification: one comment, one person, at most once (a unique constraint): a reply mail or
   a line in a digest, with its state and attempts, so nothing is sent twice and no failure is
   lost without a trace (staff see them in the admin).
+- Shown: the outbox. A comment that has just become public, written in the transaction that
+  showed it, until the worker has decided who hears about it; so a queue that refuses the
+  task (Redis away) delays the mail until the worker's sweep, never loses it.
 """
 
 from django.conf import settings
@@ -109,3 +112,33 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.recipient}: comment {self.comment_id}"
+
+
+class Shown(models.Model):
+    """A comment that became public and whose notifications are not decided yet (the outbox:
+    notifications/queue.py writes it, notifications/tasks.py deletes it once decided)."""
+
+    comment = models.ForeignKey("comments.Comment", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "comment shown, notifications not decided yet"
+        verbose_name_plural = "comments shown, notifications not decided yet"
+
+    def __str__(self):
+        return f"Comment {self.comment_id} shown at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Periodic(models.Model):
+    """When a piece of periodic work last started (notifications/periodic.py), so that of
+    several workers only one starts what is done once a day (a conditional UPDATE claims it)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "periodic work"
+        verbose_name_plural = "periodic work"
+
+    def __str__(self):
+        return self.name

@@ -1,8 +1,10 @@
 """What the comment writers call when comments become public (comments/actions.py and
-comments/moderation.py): the notifications about them are worked out by a task that runs
-after the transaction commits, on the worker, so posting or deciding never waits for mail, and
-a change that rolls back never mails anyone. Nothing here imports the comments app, which
-imports this."""
+comments/moderation.py): the comment goes into the outbox (`Shown`) in the transaction that
+shows it, so it is recorded if and only if the change commits; once it has, a task wakes the
+worker to decide who hears about it and send the mail, so posting or deciding never waits for
+mail. The task is only a wake-up: if the queue cannot take it (Redis away), the worker's sweep
+(notifications/periodic.py) finds the comment in the outbox a minute later. Nothing here
+imports the comments app, which imports this."""
 
 import logging
 from functools import partial
@@ -15,7 +17,10 @@ CHUNK = 500
 
 def comments_shown(comment_ids):
     """These comments have just become public (posted shown, approved, restored)."""
+    from notifications.models import Shown
+
     comment_ids = list(comment_ids)
+    Shown.objects.bulk_create([Shown(comment_id=pk) for pk in comment_ids], batch_size=CHUNK)
     for start in range(0, len(comment_ids), CHUNK):  # a bulk approval: a few tasks, not one per comment
         after_commit("comments_shown", comment_ids[start:start + CHUNK])
 
@@ -32,4 +37,5 @@ def _enqueue(task_name, args):
     try:
         getattr(tasks, task_name).enqueue(*args)
     except Exception:
-        logger.exception("could not enqueue %s%r: the mail it would send is not sent", task_name, args)
+        # Notifications wait in the outbox for the sweep; a confirmation link can be asked for again.
+        logger.exception("could not enqueue %s%r: left for the worker's sweep", task_name, args)

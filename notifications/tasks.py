@@ -1,11 +1,12 @@
 """The background work of notifications, run by the task queue's worker (`manage.py worker`).
 
-- comments_shown: comments just became public; decide who hears about each (the parent's
-  author by a reply mail, followers in their next digest) and record one Notification per
-  comment and person (the unique constraint makes a second decision about the same comment a
-  no-op).
+- comments_shown: comments just became public (in the outbox, `Shown`); decide who hears
+  about each (the parent's author by a reply mail, followers in their next digest) and record
+  one Notification per comment and person (the unique constraint makes a second decision
+  about the same comment a no-op).
 - send_reply: one reply mail. send_digest: one person's digest.
 - send_confirmation: the link that confirms an address.
+- sweep (not a task: the worker's timer runs it): what the queue lost, sent late but sent.
 
 Each send claims its notifications first (pending → sending, one statement), so two workers
 never send the same one; checks again that the comment is still public and the person still
@@ -27,7 +28,7 @@ from comments.models import Comment
 from comments.visibility import shown_to_everyone
 from newsroom.models import User
 from notifications import mail
-from notifications.models import Follow, Notification, NotificationSettings
+from notifications.models import Follow, Notification, NotificationSettings, Shown
 
 logger = logging.getLogger(__name__)
 N = Notification
@@ -53,10 +54,19 @@ def why_not_mail(user, mail_settings):
 
 @task()
 def comments_shown(comment_ids):
-    comments = (shown_to_everyone(Comment.objects.filter(pk__in=comment_ids))
+    decide_shown(Shown.objects.filter(comment_id__in=comment_ids))
+
+
+def decide_shown(outbox):
+    """Decide the notifications of these outbox entries, then take them out of it. Deciding
+    twice (the wake-up and the sweep, or two workers) records nothing twice: the unique
+    constraint keeps one Notification per comment and person, and a send claims its row."""
+    entries = list(outbox.values_list("pk", "comment_id"))
+    comments = (shown_to_everyone(Comment.objects.filter(pk__in={comment_id for _, comment_id in entries}))
                 .select_related("parent").order_by("pk"))
     for comment in comments:
         decide_recipients(comment)
+    Shown.objects.filter(pk__in=[pk for pk, _ in entries]).delete()
 
 
 def decide_recipients(comment):
@@ -93,7 +103,7 @@ def decide_recipients(comment):
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     fresh = Notification.objects.filter(comment=comment, state=N.State.PENDING, attempts=0)
     for notification_id in fresh.filter(kind=N.Kind.REPLY).values_list("pk", flat=True):
-        send_reply.enqueue(notification_id)
+        later(send_reply, None, notification_id)
     for user_id in fresh.filter(kind=N.Kind.DIGEST).values_list("recipient_id", flat=True):
         schedule_digest(user_id)
 
@@ -115,11 +125,40 @@ def schedule_digest(user_id, due=None):
 
 
 def later(task_to_run, when, *args):
-    """Enqueue the task to run no earlier than `when`. Both the database and the Redis backends
-    can; a backend that cannot (the immediate one, for tests) runs it now."""
-    if task_to_run.get_backend().supports_defer:
-        task_to_run = task_to_run.using(run_after=when)
-    task_to_run.enqueue(*args)
+    """Enqueue the task to run no earlier than `when` (None: now). Both the database and the
+    Redis backends can defer; a backend that cannot (the immediate one, for tests) runs it now.
+    A queue that refuses it is logged and nothing more: the notification rows it was to send
+    stay pending or retrying, and the sweep sends them."""
+    try:
+        if when is not None and task_to_run.get_backend().supports_defer:
+            task_to_run = task_to_run.using(run_after=when)
+        task_to_run.enqueue(*args)
+    except Exception:
+        logger.exception("could not enqueue %s%r: left for the worker's sweep", task_to_run.name, args)
+
+
+SWEEP_LIMIT = 500  # of each kind in one sweep; the next takes the rest
+
+
+def sweep():
+    """What the queue lost, done now (the worker's timer, notifications/periodic.py): comments
+    left in the outbox, reply mails pending or due to be retried, and digests due, each more
+    than NOTIFICATION_SWEEP_AFTER ago, so the wake-up task had its chance first. Safe beside
+    the tasks and other workers: deciding is idempotent and each send claims its rows."""
+    late = timezone.now() - timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER)
+    left = list(Shown.objects.filter(created_at__lt=late).order_by("pk").values_list("pk", flat=True)[:SWEEP_LIMIT])
+    if left:
+        logger.warning("sweeping %s comments left in the notifications outbox", len(left))
+        decide_shown(Shown.objects.filter(pk__in=left))
+    replies = (Notification.objects.filter(kind=N.Kind.REPLY)
+               .filter(Q(state=N.State.PENDING, created_at__lt=late)
+                       | Q(state=N.State.RETRYING, next_attempt_at__lt=late))
+               .order_by("pk").values_list("pk", flat=True)[:SWEEP_LIMIT])
+    for notification_id in replies:
+        send_reply.call(notification_id)
+    digests = NotificationSettings.objects.filter(digest_due_at__lt=late).values_list("user_id", flat=True)
+    for user_id in digests[:SWEEP_LIMIT]:
+        send_digest.call(user_id)
 
 
 def claim(notifications):

@@ -188,3 +188,42 @@ def test_a_post_under_the_limits_only_reads(limits):
         capacity.after_post(article)
     assert len(queries) == 2, [q["sql"] for q in queries]  # the article's backlog, the site's
     assert all(query["sql"].lstrip().upper().startswith("SELECT") for query in queries)
+
+
+def test_the_workers_timer_switches_as_the_backlog_ages_and_clears_with_nobody_acting(limits, caplog):
+    """notifications/periodic.py runs capacity.recheck on every worker's timer."""
+    from notifications import periodic
+
+    limits.COMMENTS_BACKLOG_ARTICLE = 0
+    limits.COMMENTS_BACKLOG_MINUTES = 30
+    article, quiet = ArticleFactory(), ArticleFactory()
+    author = UserFactory()
+    old = make_comment(article, author=author, body="Waiting.", status=S.PENDING,
+                       created_at=timezone.now() - timedelta(minutes=20))
+    periodic.run()
+    assert not reload(article).backlog_premoderated
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=45))
+    with caplog.at_level("INFO", logger="comments.capacity"):
+        periodic.run()  # nobody posted: the timer saw it age past the limit
+    assert reload(article).backlog_premoderated and not reload(quiet).backlog_premoderated
+    assert switches(article) == [(A.PREMODERATE, None)]
+    assert f"article {article.pk}: pre-moderation on by the site" in caplog.text
+
+    actions.delete_comment(old, author)  # its author takes it back: no moderator decided
+    periodic.run()
+    assert not reload(article).backlog_premoderated
+    assert switches(article) == [(A.PREMODERATE, None), (A.UNPREMODERATE, None)]
+    periodic.run()  # nothing more to switch, nothing more logged
+    assert len(switches(article)) == 2
+
+
+def test_the_timer_switches_back_what_limits_turned_off_left_switched(limits):
+    from notifications import periodic
+
+    article = ArticleFactory()
+    waiting(article, 4)
+    post(article)
+    assert reload(article).backlog_premoderated
+    limits.COMMENTS_BACKLOG_ARTICLE = 0  # the site turns the limit off
+    periodic.run()
+    assert not reload(article).backlog_premoderated

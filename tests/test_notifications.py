@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -20,7 +21,7 @@ from comments import actions, moderation
 from comments.models import Comment, Commenter
 from newsroom.serving import free_port
 from notifications import tasks, tokens
-from notifications.models import Follow, Notification, NotificationSettings
+from notifications.models import Follow, Notification, NotificationSettings, Shown
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +214,77 @@ def test_a_flood_of_replies_sends_one_mail_per_comment_then_waits_for_the_digest
     assert digest.subject == "Newsroom: your digest, 2 new comments"
     assert "replied to your comment:\n> Reply 3" in digest.body and "> Reply 4" in digest.body
     assert Notification.objects.filter(recipient=alice, state="sent").count() == 5
+
+
+def dead_redis_queue(settings):
+    """The Redis backend, with Redis away: every enqueue is refused."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{free_port()}/0"}}
+
+
+def later_by(minutes):
+    """Age the outbox and the notifications, as if that many minutes had passed."""
+    Shown.objects.update(created_at=F("created_at") - timedelta(minutes=minutes))
+    Notification.objects.update(created_at=F("created_at") - timedelta(minutes=minutes))
+
+
+def test_a_queue_that_refuses_the_task_loses_no_mail_the_sweep_sends_it(article, alice, bob, commit, settings, caplog):
+    dead_redis_queue(settings)
+    first = make_comment(article, author=alice)
+    with commit():
+        answer = reply(first, bob)  # posted all the same; the wake-up is refused and logged
+    assert Comment.objects.get(pk=answer.pk).status == Comment.Status.PUBLISHED
+    assert "could not enqueue comments_shown" in caplog.text
+    assert mail.outbox == [] and not Notification.objects.exists()
+    assert answer.pk in Shown.objects.values_list("comment_id", flat=True)  # in the outbox
+
+    tasks.sweep()  # within the minute the wake-up has: left alone
+    assert Shown.objects.exists() and not Notification.objects.exists()
+    later_by(2)
+    tasks.sweep()  # decided; its own wake-up for the mail refused again
+    assert not Shown.objects.exists() and Notification.objects.get().state == "pending"
+    later_by(2)
+    tasks.sweep()
+    assert Notification.objects.get().state == "sent"
+    [message] = mails_to(alice)
+    assert "I disagree, and here is why." in message.body
+    later_by(10)
+    tasks.sweep()  # never twice
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_keeps_the_back_off_of_a_failed_send(article, alice, bob, commit, settings):
+    settings.TASKS = DATABASE
+    first = make_comment(article, author=alice)
+    with commit():
+        answer = reply(first, bob)
+    tasks.comments_shown.call([answer.pk])
+    assert not Shown.objects.filter(comment=answer).exists()  # decided: out of the outbox
+    notification = Notification.objects.get()
+    Notification.objects.filter(pk=notification.pk).update(
+        state="retrying", attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5))
+    later_by(60)
+    tasks.sweep()  # not due again yet: the retry's task will send it, or the sweep after it
+    assert Notification.objects.get().state == "retrying" and mail.outbox == []
+    Notification.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=2))  # its task was lost
+    tasks.sweep()
+    assert Notification.objects.get().state == "sent" and len(mails_to(alice)) == 1
+
+
+def test_a_digest_whose_task_was_lost_is_sent_by_the_sweep(article, alice, bob, commit, settings):
+    dead_redis_queue(settings)
+    Follow.objects.create(user=alice, article=article, scope="all")
+    with commit():
+        make_comment(article, author=bob, body="News for the digest.")
+    later_by(2)
+    tasks.sweep()  # decided: a digest is due in a day (its task refused)
+    assert NotificationSettings.objects.get(user=alice).digest_due_at is not None
+    tasks.sweep()
+    assert mail.outbox == []
+    NotificationSettings.objects.update(digest_due_at=timezone.now() - timedelta(minutes=2))
+    tasks.sweep()
+    [message] = mails_to(alice)
+    assert "News for the digest." in message.body
 
 
 def test_a_failed_send_is_tried_again_with_back_off_then_marked_failed(article, alice, bob, commit, settings):

@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from comments import actions
 from newsroom import serving
 from notifications import tasks
-from notifications.models import Notification, NotificationSettings
+from notifications.models import Notification, NotificationSettings, Shown
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,6 +79,19 @@ def test_the_database_worker_sends_what_posting_enqueued(settings, tmp_path):
     assert "> A reply the worker mails." in body and f"#comment-{answer.pk}" in body
     assert Notification.objects.get().state == "sent"
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_the_worker_sweeps_up_what_the_queue_lost_as_it_starts(settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    alice, answer = a_reply(settings)
+    DBTaskResult.objects.all().delete()  # the wake-up tasks lost (a queue that refused them)
+    Shown.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+
+    sent = run_worker(tmp_path, TASKS_BACKEND="database")
+
+    [(to, subject, body)] = sent
+    assert to == "alice@example.com" and "> A reply the worker mails." in body
+    assert Notification.objects.get().state == "sent" and not Shown.objects.exists()
 
 
 def test_the_redis_worker_sends_what_posting_enqueued(settings, tmp_path):

@@ -214,6 +214,28 @@ def test_retraining_learns_from_moderators_decisions(article, settings, tmp_path
     assert triage.model("spam").about["moderators' decisions"] == 24
 
 
+def test_a_worker_retrains_the_models_once_a_night_without_cron(article, settings, tmp_path):
+    """notifications/periodic.py, on every worker's timer: from COMMENTS_SCORING_RETRAIN_HOUR
+    one worker enqueues the retraining, once a day; it runs as a task (here at once)."""
+    from notifications import periodic
+    from notifications.models import Periodic
+
+    settings.COMMENTS_SCORING_MODELS = str(tmp_path)
+    now = timezone.localtime()
+    settings.COMMENTS_SCORING_RETRAIN_HOUR = now.hour + 1 if now.hour < 23 else None
+    periodic.run()  # not yet
+    assert not (tmp_path / "spam.json").exists()
+    settings.COMMENTS_SCORING_RETRAIN_HOUR = now.hour
+    periodic.run()
+    assert (tmp_path / "spam.json").exists() and (tmp_path / "abuse.json").exists()
+    assert triage.model("spam").about["trained at"]
+    started = Periodic.objects.get(name=periodic.RETRAIN).last_started_at
+    (tmp_path / "spam.json").unlink()
+    periodic.run()  # done today: not again
+    assert not (tmp_path / "spam.json").exists()
+    assert Periodic.objects.get(name=periodic.RETRAIN).last_started_at == started
+
+
 def test_site_examples_take_each_comments_last_decision(article):
     desk = moderator()
     comment = post(article, seasoned_account(), "Hateful words against a group of people.")
@@ -266,6 +288,7 @@ def test_settings_have_the_documented_defaults():
     from newsroom import settings as defaults
 
     assert (defaults.COMMENTS_SPAM_HOLD, defaults.COMMENTS_ABUSE_HOLD) == (0.6, 0.5)
+    assert defaults.COMMENTS_SCORING_RETRAIN_HOUR == 3
 
 
 # The nudge before posting ---------------------------------------------------------------------
