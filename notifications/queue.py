@@ -20,7 +20,7 @@ def comments_shown(comment_ids):
     from notifications.models import Shown
 
     comment_ids = list(comment_ids)
-    Shown.objects.bulk_create([Shown(comment_id=pk) for pk in comment_ids], batch_size=CHUNK)
+    Shown.objects.bulk_create([Shown(comment_id=pk) for pk in comment_ids])
     for start in range(0, len(comment_ids), CHUNK):  # a bulk approval: a few tasks, not one per comment
         after_commit("comments_shown", comment_ids[start:start + CHUNK])
 
