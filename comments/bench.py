@@ -20,6 +20,8 @@ It measures, in a throw-away database of its own (never the developer's data):
 - scoring a comment for spam and abuse: the models' load time and memory, the time per
   comment (median, p99) and the precision/recall table on the held-out corpus
   (comments/bench_scoring.py);
+- what the notifications' queue adds to posting a reply: with it and without, interleaved
+  (notifications/bench.py);
 - posting through HTTP: 16 concurrent posters against gunicorn (see comments/bench_http.py).
 - the anonymous page served through gunicorn and nginx, and its 304 (comments/bench_serving.py).
 """
@@ -44,6 +46,7 @@ from comments.generate import SENTENCES, generate
 from comments.models import Comment
 from newsroom.models import User
 from newsroom.text import render_comment
+from notifications import bench as notifications_bench
 
 # Cache-miss targets in ms, by comments on the page: (every thread's markup cached, none).
 MISS_TARGETS_MS = {0: (3, 3), 100: (5, 5), 1000: (12, 15)}
@@ -364,9 +367,10 @@ def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1
         # read from the full table, as on a live site.
         reply_results = bench_replies(reply_tables, thread_size, replies, seed, log) if reply_tables else []
         pages = bench_pages(sizes, runs, seed, log)
+        queue_cost = notifications_bench.run(replies * 2, log)
         http = bench_http.bench_http(http_posts, seed, log) if http_posts else None
         report = checks.check()
-        lines = table(pages, reply_results, render) + scoring + (http_table(http) if http else [])
+        lines = table(pages, reply_results, render) + scoring + queue_cost + (http_table(http) if http else [])
         lines += bench_serving.run(rounds=serving_rounds, seconds=serving_seconds, runs=runs * 2,
                                    seed=seed, log=log)
         lines.append("")

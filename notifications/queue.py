@@ -1,12 +1,13 @@
 """What the comment writers call when comments become public (comments/actions.py and
 comments/moderation.py): the comment goes into the outbox (`Shown`) in the transaction that
-shows it, so it is recorded if and only if the change commits; once it has, a task wakes the
-worker to decide who hears about it and send the mail, so posting or deciding never waits for
-mail. The task is only a wake-up: if the queue cannot take it (Redis away), the worker's sweep
+shows it, so it is recorded if and only if the change commits; a task, which runs once it has,
+wakes the worker to decide who hears about it and send the mail, so posting or deciding never
+waits for mail. The task is only a wake-up: if the queue cannot take it (Redis away), the worker's sweep
 (notifications/periodic.py) finds the comment in the outbox a minute later. Nothing here
 imports the comments app, which imports this."""
 
 import logging
+from contextlib import nullcontext
 from functools import partial
 
 from django.db import transaction
@@ -26,16 +27,26 @@ def comments_shown(comment_ids):
 
 
 def after_commit(task_name, *args):
-    """Enqueue the task once the current transaction commits (at once outside one). A queue
-    that cannot take it (Redis away) is logged as an error, never turned into a failed post."""
-    transaction.on_commit(partial(_enqueue, task_name, args), robust=True)
+    """Have the task run once the current transaction commits (at once outside one). A queue
+    in the site's database (the default backend) takes it inside the transaction, under a
+    savepoint: its row commits with the change or not at all, and costs no commit of its own.
+    Any other queue (Redis) takes it once the transaction has committed. A queue that cannot
+    take it is logged as an error, never turned into a failed post."""
+    from django_tasks_db import DatabaseBackend
 
-
-def _enqueue(task_name, args):
     from notifications import tasks
 
+    task = getattr(tasks, task_name)
+    if isinstance(task.get_backend(), DatabaseBackend):
+        _enqueue(task, args, savepoint=True)
+    else:
+        transaction.on_commit(partial(_enqueue, task, args), robust=True)
+
+
+def _enqueue(task, args, savepoint=False):
     try:
-        getattr(tasks, task_name).enqueue(*args)
+        with transaction.atomic() if savepoint else nullcontext():
+            task.enqueue(*args)
     except Exception:
         # Notifications wait in the outbox for the sweep; a confirmation link can be asked for again.
-        logger.exception("could not enqueue %s%r: left for the worker's sweep", task_name, args)
+        logger.exception("could not enqueue %s%r: left for the worker's sweep", task.name, args)

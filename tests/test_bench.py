@@ -32,6 +32,7 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     assert "Article page, anonymous" in out
     assert "queries <= 10 ok" in out
     assert "Posting a reply (comments.actions.post_comment) into a 50-comment thread" in out
+    assert "Notifications' cost to posting a reply" in out and "target <= 1 ms or <= 10% of a post" in out
     assert "check_comment_trees on the bench data: sound" in out
     assert "304 revalidation (If-None-Match), in process" in out
     if shutil.which("wrk"):
