@@ -65,24 +65,23 @@ def after_decisions():
 
 
 def recheck():
-    """The worker's timer (notifications/periodic.py): every discussion switched by the site,
-    and every one with comments waiting, compared with the limits again. The backlog ages and
-    clears without anyone posting or deciding (the site's backlog drops on other articles,
-    the oldest comment passes COMMENTS_BACKLOG_MINUTES, the limits change), and a discussion
-    should follow it all the same. Reads the articles with pending comments from their
-    partial index; switched ones likewise."""
-    waiting = Comment.objects.filter(status=PENDING).values_list("article_id", flat=True).distinct()
-    article_ids = set(waiting.order_by()) if enabled() else set()
-    state = dict(
-        (article_id, (premoderated, closed)) for article_id, premoderated, closed in
-        Article.objects.filter(Q(pk__in=article_ids) | Q(backlog_premoderated=True) | Q(backlog_closed=True))
-        .values_list("id", "backlog_premoderated", "backlog_closed")
-    )
-    if not state:
-        return
-    site = site_backlog()
-    for article_id in sorted(state):
-        settle(article_id, site, *state[article_id])
+    """The worker's timer (notifications/periodic.py). The backlog ages and clears with nobody
+    posting or deciding (the oldest comment passes COMMENTS_BACKLOG_MINUTES, authors delete
+    what waits, the site's backlog drops elsewhere, a limit is turned off), and a discussion
+    should follow it all the same. Only the discussions that could switch are compared with
+    the limits again: every one the site switched (to switch back), and, with the age limit
+    on, those whose oldest pending comment has passed it (from the partial index of pending
+    comments); the others switch when someone posts, as before."""
+    candidates = Q(backlog_premoderated=True) | Q(backlog_closed=True)
+    if settings.COMMENTS_BACKLOG_MINUTES:
+        old = timezone.now() - timedelta(minutes=settings.COMMENTS_BACKLOG_MINUTES)
+        candidates |= Q(pk__in=Comment.objects.filter(status=PENDING, created_at__lte=old).values("article_id"))
+    state = list(Article.objects.filter(candidates).order_by("id")
+                 .values_list("id", "backlog_premoderated", "backlog_closed"))
+    if state:
+        site = site_backlog()
+        for article_id, premoderated, closed in state:
+            settle(article_id, site, premoderated, closed)
 
 
 def settle(article_id, site, premoderated, closed):
