@@ -19,7 +19,6 @@ import logging
 from datetime import datetime, time
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from notifications.models import Periodic
@@ -37,7 +36,6 @@ def run():
             part()
         except Exception:
             logger.exception("periodic work %s failed; tried again at the next tick", part.__name__)
-    close_old_connections()
 
 
 def retraining_due_since():

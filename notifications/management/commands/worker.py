@@ -12,6 +12,7 @@ import threading
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from notifications import periodic
 
@@ -41,5 +42,9 @@ class Command(BaseCommand):
 
 
 def tick(stop):
+    """The timer's thread, with a database connection of its own, dropped when it has grown
+    too old or failed, as a request's would be."""
     while not stop.wait(settings.TASKS_PERIODIC_SECONDS):
+        close_old_connections()
         periodic.run()
+        close_old_connections()
