@@ -115,26 +115,25 @@ class DatabaseCpu:
 
 
 @contextmanager
-def throwaway_database(name="newsroom_bench"):
+def throwaway_database(name="newsroom_bench", keep=False):
     """Switch the default connection to a new, migrated database for the bench and drop it
-    afterwards: a temporary SQLite file, or a PostgreSQL database called `name`."""
+    afterwards: a PostgreSQL database called `name`, or on SQLite a file named after it in the
+    temporary directory. With `keep`, the database is used as it is if it exists (migrated)
+    and kept afterwards, so a bench can be run again on it; a run without `keep` replaces it."""
     test_settings = connection.settings_dict.setdefault("TEST", {})
     saved = dict(test_settings)
-    folder = None
     if connection.vendor == "sqlite":
-        folder = tempfile.TemporaryDirectory(prefix="newsroom-bench-")
-        test_settings["NAME"] = str(Path(folder.name) / "bench.sqlite3")
+        test_settings["NAME"] = str(Path(tempfile.gettempdir()) / f"{name}.sqlite3")
     else:
         test_settings["NAME"] = name
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False,
+                                                  keepdb=keep)
     try:
         yield connection.settings_dict["NAME"]
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keep)
         test_settings.clear()
         test_settings.update(saved)
-        if folder is not None:
-            folder.cleanup()
 
 
 def bench_settings():
@@ -275,11 +274,12 @@ def bench_render(log, runs=RENDER_RUNS):
 
 
 def settle():
-    """After a bulk insert: fresh planner statistics, as autovacuum (PostgreSQL) or a
-    periodic ANALYZE (SQLite) would give a live site, so that the replies are timed against
-    the table as it would normally be, not in the minute after a mass import."""
+    """After a bulk insert or update: fresh planner statistics, and on PostgreSQL the
+    visibility map too (index-only scans need it), as autovacuum or a periodic ANALYZE
+    (SQLite) would give a live site, so that the pages and replies are timed against the table
+    as it would normally be, not in the minute after a mass import."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def mark(ok):
@@ -371,8 +371,9 @@ def run(*, sizes, reply_tables, thread_size, replies, runs, http_posts=0, seed=1
         http = bench_http.bench_http(http_posts, seed, log) if http_posts else None
         report = checks.check()
         lines = table(pages, reply_results, render) + scoring + queue_cost + (http_table(http) if http else [])
-        lines += bench_serving.run(rounds=serving_rounds, seconds=serving_seconds, runs=runs * 2,
-                                   seed=seed, log=log)
+        if serving_rounds:
+            lines += bench_serving.run(rounds=serving_rounds, seconds=serving_seconds,
+                                       runs=runs * 2, seed=seed, log=log)
         lines.append("")
         lines.append(f"check_comment_trees on the bench data: "
                      f"{'sound' if report.ok else 'BROKEN'} ({report.comments:,} comments, "

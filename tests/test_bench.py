@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_quick(command, tmp_path):
+def run_quick(command, tmp_path, *options):
     """`manage.py <command> --quick` as a subprocess, on SQLite pointed at a file that must
     stay unopened, or on the suite's PostgreSQL server: (its output, that file)."""
     env = dict(os.environ)
@@ -20,7 +20,7 @@ def run_quick(command, tmp_path):
     result = subprocess.run(
         # A name of its own: several runs of the suite may share one PostgreSQL server.
         [sys.executable, "manage.py", command, "--quick",
-         "--database-name", f"newsroom_{command}_smoke_{os.getpid()}"],
+         "--database-name", f"newsroom_{command}_smoke_{os.getpid()}", *options],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -56,4 +56,17 @@ def test_desk_bench_runs_at_tiny_sizes(tmp_path):
         assert f"\n{page} " in out, page
     assert "pending of the big story: 60 approved" in out
     assert "check_comment_trees after the decisions: sound" in out
+    assert not configured.exists()
+
+
+def test_the_desk_bench_can_keep_its_database_and_time_it_again(tmp_path):
+    out, configured = run_quick("bench_desk", tmp_path, "--keep")
+    assert "generated 1,500 comments" in out and "Bulk decisions left out" in out
+    again, _ = run_quick("bench_desk", tmp_path, "--keep")
+    assert "timing the desk kept from an earlier run" in again and "generated" not in again
+    assert "\nTree: its biggest thread, page 2 " in again and "check_comment_trees: sound" in again
+    assert "CPU ms: python" in again
+    # A run without --keep starts afresh and drops the database afterwards.
+    fresh, _ = run_quick("bench_desk", tmp_path)
+    assert "generated 1,500 comments" in fresh and "check_comment_trees after the decisions: sound" in fresh
     assert not configured.exists()

@@ -39,7 +39,8 @@ class Command(BaseCommand):
                             help="Posts sent through HTTP by 16 concurrent posters to gunicorn "
                                  "(default 600; 0 to skip).")
         parser.add_argument("--serving-rounds", type=int, default=5,
-                            help="Interleaved rounds of each throughput run (default 5).")
+                            help="Interleaved rounds of each throughput run (default 5; 0 skips the "
+                                 "served page and its 304).")
         parser.add_argument("--serving-seconds", type=int, default=3,
                             help="Seconds of each throughput run (default 3).")
         parser.add_argument("--quick", action="store_true",
