@@ -44,7 +44,8 @@ def enabled():
 def site_backlog():
     """Pending comments on the whole site, counted up to the limit (the site is past it or not)."""
     limit = settings.COMMENTS_BACKLOG_SITE
-    return Comment.objects.filter(status=PENDING)[:limit].count() if limit else 0
+    # Unordered: the model's default order (tree_id, lft) would sort every pending row first.
+    return Comment.objects.filter(status=PENDING).order_by()[:limit].count() if limit else 0
 
 
 def after_post(article):

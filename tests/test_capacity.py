@@ -5,6 +5,8 @@ switched back when moderators have caught up; every switch is in the moderation 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments import actions, capacity, moderation, tree
@@ -227,3 +229,15 @@ def test_the_timer_switches_back_what_limits_turned_off_left_switched(limits):
     limits.COMMENTS_BACKLOG_ARTICLE = 0  # the site turns the limit off
     periodic.run()
     assert not reload(article).backlog_premoderated
+
+
+def test_the_site_backlog_is_counted_without_sorting_the_pending_comments(settings):
+    """Asked after every post: the model's default order (tree_id, lft) made PostgreSQL sort
+    every pending comment of the site before counting up to the limit."""
+    settings.COMMENTS_BACKLOG_SITE = 5
+    article = ArticleFactory()
+    for _ in range(3):
+        make_comment(article, author=UserFactory(), status=Comment.Status.PENDING)
+    with CaptureQueriesContext(connection) as queries:
+        assert capacity.site_backlog() == 3
+    assert len(queries) == 1 and "ORDER BY" not in queries[0]["sql"], queries[0]["sql"]
