@@ -53,7 +53,46 @@ def discussion_roots(request):
     return roots
 
 
+def url_pattern(name):
+    """A function of a comment's id giving reverse(name, args=[id]), reversing only once:
+    reversing (and resolving) a URL for every row of a page was a fifth of its time."""
+    marker = "987654321"
+    before, after = reverse(name, args=[marker]).split(marker)
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def excerpt_of(text, length):
+    """The start of a text, cut at `length` characters with an ellipsis (Truncator's
+    output for plain text, at a fraction of its cost per row)."""
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def shows_whole_discussion(request):
+    """Whether a tree view lists every comment of its discussion: an article or a thread
+    named by a valid id, and no filter or search besides (a page number, or an ignored sort)."""
+    named = [request.GET[name] for name in TREE_PARAMS if name in request.GET]
+    return (set(request.GET) <= {*TREE_PARAMS, "p", "o"}
+            and all(filters.clean_id(value) for value in named))
+
+
 class CommentChangeList(ChangeList):
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Each row's link carries the list's filters, as Django's does, but written here once
+        # for the page: Django resolves every row's URL again to decide that.
+        self.change_url = url_pattern("admin:comments_comment_change")
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        # A row shows an excerpt of the comment and its article's headline: the comment's
+        # rendered HTML and the article's text, read for every row, stay in the database.
+        return super().get_queryset(request, exclude_parameters).defer(
+            "body_html", "article__body", "article__body_html", "article__standfirst")
+
+    def url_for_result(self, result):
+        url = self.change_url(result.pk)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
     def get_results(self, request):
         if is_tree_view(request):  # one page when everything fits on one, as ThreadPages cuts
             self.list_per_page = paging.TREE_PAGE_ROWS
@@ -68,8 +107,10 @@ class CommentChangeList(ChangeList):
             )
             for comment_id, reason, count in rows:
                 reasons[comment_id][reason] = count
+        in_context = url_pattern("comments:in_context")
         for comment in self.result_list:
             comment.flag_reasons = reasons[comment.pk]
+            comment.in_context_url = in_context(comment.pk)
         if isinstance(self.paginator, paging.ThreadPages):
             for comment in self.result_list:
                 comment.tree_row = True
@@ -164,7 +205,8 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if is_tree_view(request):
-            return paging.ThreadPages(queryset, roots=discussion_roots(request))
+            return paging.ThreadPages(queryset, roots=discussion_roots(request),
+                                      whole=shows_whole_discussion(request))
         searched = getattr(request, "comment_search", None)
         if searched and searched.kind == "text":
             return paging.CountedPaginator(queryset, per_page, limit=search.TEXT_COUNT_LIMIT + 1,
@@ -240,7 +282,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
 
     @admin.display(description="comment")
     def excerpt(self, comment):
-        text = Truncator(comment.body).chars(140) or "(empty)"
+        text = excerpt_of(comment.body, 140) or "(empty)"
         if not getattr(comment, "tree_row", False):
             return text
         return format_html(
@@ -265,7 +307,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     @admin.display(description="article")
     def article_cell(self, comment):
         return format_html('<a href="?article={}" title="This article’s discussion, as a tree">{}</a>',
-                           comment.article_id, Truncator(comment.article.headline).chars(40))
+                           comment.article_id, excerpt_of(comment.article.headline, 40))
 
     @admin.display(description="machine’s scores")
     def scores_cell(self, comment):
@@ -293,7 +335,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         return format_html(
             '<a href="{}" title="Where it is read on the site">site</a> · '
             '<a href="?thread={}" title="Its whole thread, as a tree">thread</a>',
-            reverse("comments:in_context", args=[comment.pk]), comment.tree_id,
+            comment.in_context_url, comment.tree_id,
         )
 
     # The change page -----------------------------------------------------------------------
