@@ -248,3 +248,25 @@ def test_each_row_links_to_its_comment_keeping_the_list_filters(mod_client):
     assert (f'href="/admin/comments/comment/{comment.pk}/change/?_changelist_filters=status%3Dpending"'
             in html)
     assert f'href="{reverse("comments:in_context", args=[comment.pk])}"' in html
+
+
+@on_postgresql
+def test_a_word_search_is_counted_once_unless_a_filter_narrows_it(mod_client):
+    article = ArticleFactory()
+    shown = [make_comment(article, author=UserFactory(), body=f"The harbour, {n}.") for n in range(3)]
+    waiting = make_comment(article, author=UserFactory(), body="The harbour again.", status=S.PENDING)
+
+    def counts_over_comments(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = mod_client.get(LIST, params)
+        return response, [q["sql"] for q in queries
+                          if "COUNT(*)" in q["sql"] and "comment_search" in q["sql"]]
+
+    # The words' own count is the list's: the comments are not counted again.
+    response, counted = counts_over_comments({"q": "harbour"})
+    assert sorted(listed(response)) == sorted(c.pk for c in [*shown, waiting]) and counted == []
+    assert "4 comments" in response.content.decode()
+    # With a filter besides, the list is counted as it is.
+    response, counted = counts_over_comments({"q": "harbour", "status": "pending"})
+    assert listed(response) == [waiting.pk] and len(counted) == 1
+    assert "1 comment" in response.content.decode()

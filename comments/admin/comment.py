@@ -210,7 +210,7 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
         searched = getattr(request, "comment_search", None)
         if searched and searched.kind == "text":
             return paging.CountedPaginator(queryset, per_page, limit=search.TEXT_COUNT_LIMIT + 1,
-                                           counted=searched.counted)
+                                           counted=searched.counted, known=searched.count)
         return paging.CountedPaginator(queryset, per_page)
 
     def get_list_display(self, request):

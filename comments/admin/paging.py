@@ -34,17 +34,19 @@ class CountedPaginator(Paginator):
     # One more than a bulk decision takes, so "select all" past it is refused, not cut short.
     limit = BULK_LIMIT + 1
 
-    def __init__(self, object_list, per_page, limit=None, counted=None, **kwargs):
+    def __init__(self, object_list, per_page, limit=None, counted=None, known=None, **kwargs):
         """`limit`: count no further than this; `counted`: the same rows as the list, written
-        in a way that is cheaper to count (comments/admin/search.py)."""
+        in a way that is cheaper to count; `known`: their count, already known (up to the
+        limit; comments/admin/search.py)."""
         super().__init__(object_list, per_page, **kwargs)
         self.limit = limit or self.limit
         self.counted = object_list if counted is None else counted
+        self.known = known
 
     @cached_property
     def count(self):
         # Unordered: which rows are counted up to the limit does not change how many.
-        counted = self.counted.order_by()[: self.limit].count()
+        counted = self.known if self.known is not None else self.counted.order_by()[: self.limit].count()
         return CountAtLeast(counted) if counted >= self.limit else counted
 
 

@@ -14,7 +14,8 @@ comments). A moderator's term has a recognisable shape instead, and each shape h
 Words can match a handful of comments or tens of thousands, and PostgreSQL's estimate of how
 many is poor for phrases (it took a phrase in 6,800 comments for one in 350, and read them
 all, row by row, for one page). So the matches are counted first, up to TEXT_COUNT_LIMIT,
-in one look at the index. Up to that many, the list reads them through the index. Past it,
+in one look at the index (and that count is the page's, when nothing else filters the
+list). Up to that many, the list reads them through the index. Past it,
 the list is read in its own order (newest first), each comment asked whether it has the
 words (comment_has_words, migration 0011), which finds a page after a few thousand rows at
 most, since so many match; its count stops at the limit ("more than 1,000").
@@ -48,6 +49,7 @@ class Search:
     description: str  # shown above the results, so the moderator knows what was searched
     people: tuple = ()  # the accounts of an author or email search, read once here
     counted: object = None  # what to count instead of the list (the same comments, cheaper)
+    count: int | None = None  # the list's count when already known (up to TEXT_COUNT_LIMIT + 1)
 
 
 def route(term):
@@ -101,8 +103,13 @@ def search(queryset, term):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM ({MATCHING_WORDS} LIMIT %s) AS matches",
                            [found.term, TEXT_COUNT_LIMIT + 1])
-            if cursor.fetchone()[0] <= TEXT_COUNT_LIMIT:
-                return matching, found
+            count = cursor.fetchone()[0]
+        # Every comment has its row of words, so with no filter besides the search, that count
+        # is the list's: the page need not count the matches again, joined to the comments
+        # (more than the words themselves cost, for a word in thousands of comments).
+        found = replace(found, count=None if queryset.query.where else count)
+        if count <= TEXT_COUNT_LIMIT:
+            return matching, found
         query = SearchQuery(found.term, search_type="websearch", config="simple")
         has_words = Func(F("pk"), query, function="comment_has_words", output_field=BooleanField())
         return queryset.filter(has_words), replace(found, counted=matching)
