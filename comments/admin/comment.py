@@ -179,6 +179,9 @@ class CommentAdmin(ReadOnly, Decisions, admin.ModelAdmin):
     search_fields = ("body",)  # what get_search_results routes the term to: see search.py
     search_help_text = search.HELP_TEXT
     show_full_result_count = False
+    # The admin's own "-", as a plain string: its translated default is looked up again for
+    # every cell of every row.
+    empty_value_display = "-"
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     actions = ["approve", "remove", "mark_spam", "restore", "lock_replies", "unlock_replies"]
