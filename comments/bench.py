@@ -335,6 +335,10 @@ def table(pages, replies, render=None):
     return lines
 
 
+def cpu(ms):
+    return "n/a" if ms is None else f"{ms:.1f} ms"
+
+
 def http_table(result):
     answers = ", ".join(f"{count} x {status}" for status, count in sorted(result.statuses.items()))
     accepted = result.statuses.get(302, 0)
@@ -347,6 +351,9 @@ def http_table(result):
         f"{mark(result.per_second >= bench_http.POSTS_PER_SECOND_TARGET)}",
         f"  latency p50 {result.percentile(0.5):.0f} ms, p99 {result.percentile(0.99):.0f} ms   "
         f"target p99 <= {bench_http.P99_TARGET_MS} ms {mark(result.percentile(0.99) <= bench_http.P99_TARGET_MS)}",
+        f"  CPU per post: {cpu(result.app_cpu_ms)} in the gunicorn workers, {cpu(result.database_cpu_ms)} "
+        f"in their PostgreSQL backends; load average {result.load_average:.1f} on "
+        f"{os.cpu_count()} cores (with more runnable processes than cores, posts wait for one)",
         f"  answers: {answers}; stored: {result.stored} "
         f"({'nothing acknowledged lost' if lost <= 0 else f'{lost} ACKNOWLEDGED AND LOST'})",
         "  flood limits as in production: each post comes from its own account and its own "

@@ -13,6 +13,7 @@ behind its proxy in production.
 """
 
 import http.client
+import os
 import random
 import secrets
 import statistics
@@ -21,6 +22,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -51,6 +53,12 @@ class HttpResult:
     latencies_ms: list
     statuses: dict
     stored: int
+    # CPU time per post of the gunicorn workers and of the database's backends serving them,
+    # when they run on this machine (None otherwise), and the load average meanwhile: on a
+    # busy machine the posts wait for a core, and these say what a post itself costs.
+    app_cpu_ms: float | None = None
+    database_cpu_ms: float | None = None
+    load_average: float | None = None
 
     @property
     def per_second(self):
@@ -62,15 +70,16 @@ class HttpResult:
 
 
 @contextmanager
-def gunicorn(workers):
+def serving_gunicorn(workers):
+    """gunicorn serving the bench's database: yields (port, its master process)."""
     with serving.gunicorn(workers=workers, environment={
         "DJANGO_SETTINGS_MODULE": "comments.bench_settings",
         "DATABASE_URL": serving.database_url(connection.settings_dict),
         "SECRET_KEY": settings.SECRET_KEY,  # the sessions the bench made are signed with it
         "ALLOWED_HOSTS": "127.0.0.1",
         "TRUSTED_PROXIES": "127.0.0.1/32",
-    }) as (port, _):
-        yield port
+    }) as (port, process):
+        yield port, process
 
 
 def request(port, method, path, body=None, headers=None):
@@ -102,6 +111,38 @@ def signed_in_posters(count, prefix):
     Session.objects.bulk_create(sessions)
     return [(session.session_key, secrets.token_hex(16), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
             for n, session in enumerate(sessions, 1)]
+
+
+def cpu_seconds(pids):
+    """CPU time (user and system) these processes have used, from /proc (0 for any gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def workers_of(master):
+    """The process ids of the gunicorn master's workers (Linux), or [] when unknown."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def database_backends():
+    """The PostgreSQL backends connected to this database but this one (the workers', with
+    persistent connections), if the server runs on this machine; [] otherwise."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        pids = [pid for (pid,) in cursor.fetchall()]
+    return pids if all(Path(f"/proc/{pid}").exists() for pid in pids) else []
 
 
 def post_all(port, jobs, posters):
@@ -153,12 +194,19 @@ def bench_http(posts, seed, log, posters=POSTERS, workers=WORKERS, warm_up=None)
         body = f"Bench post {number}. " + " ".join(rng.sample(SENTENCES, 2))
         return path, accounts[number], body
 
-    with gunicorn(workers) as port:
+    with serving_gunicorn(workers) as (port, process):
         post_all(port, [job(n) for n in range(warm_up)], posters)
         before = Comment.objects.count()
+        app, database = workers_of(process.pid), database_backends()
+        app_before, database_before = cpu_seconds(app), cpu_seconds(database)
         seconds, latencies, statuses = post_all(
             port, [job(n) for n in range(warm_up, warm_up + posts)], posters)
+        app_ms = (cpu_seconds(app) - app_before) * 1000 / posts if app else None
+        # Backends that connected meanwhile count whole; the workers keep theirs (CONN_MAX_AGE).
+        database = set(database) | set(database_backends())
+        database_ms = (cpu_seconds(database) - database_before) * 1000 / posts if database else None
         stored = Comment.objects.count() - before
-    result = HttpResult(posters, workers, posts, seconds, latencies, statuses, stored)
+    result = HttpResult(posters, workers, posts, seconds, latencies, statuses, stored,
+                        app_ms, database_ms, os.getloadavg()[0])
     log(f"  {posts} posts through HTTP: {result.per_second:.1f} posts/s")
     return result

@@ -47,6 +47,7 @@ def test_bench_runs_at_tiny_sizes_without_touching_the_configured_database(tmp_p
     assert "pending queue: all a moderator removes" in out
     assert "Posting through HTTP: 16 concurrent posters, gunicorn with 2 workers" in out
     assert "answers: 48 x 302; stored: 48 (nothing acknowledged lost)" in out
+    assert "in the gunicorn workers" in out and "load average" in out  # what a post costs
 
 
 def test_desk_bench_runs_at_tiny_sizes(tmp_path):
