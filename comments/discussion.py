@@ -214,3 +214,16 @@ def comment_page(comment, *, user=None):
         ancestors=markup.ancestors(ancestors, prefix=prefix) if ancestors else "",
         markup=mark_safe(html),
     )
+
+
+def one_comment(comment, *, user):
+    """One comment's <li> as its discussion shows it to this reader (their own controls
+    written in), without its replies: what the page's script puts in place after a post or a
+    recommendation (comments/in_place.py). One query for the comment, and the reader's
+    recommendations of it."""
+    nodes = thread.shown(thread.read_nodes(pk=comment.pk), top_level=comment.level,
+                         max_depth=settings.COMMENTS_MAX_DEPTH)
+    shared = markup.comments(nodes, accepts_comments=comment.article.accepts_comments)
+    controls = controls_for(user, recommended=lambda: thread.recommended_by(user, comment=comment.pk),
+                            facts_of={"pk": comment.pk})
+    return mark_safe(shared.html if controls is None else controls.write_into(shared))

@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from comments import moderation, thread
+from comments import in_place, moderation, thread
 from comments.errors import CommentError, NoSuchComment, NotAllowed
 from comments.forms import FlagForm, PickForm, RemoveForm
 from comments.models import Comment
 from comments.views import answers_errors
 from comments.visibility import shown_comment
 
+FLAGGED = "Thank you. A moderator will look at this comment."
 STAFF_ACTIONS = ("approve", "remove", "restore", "lock", "unlock", "pick", "unpick")
 
 
@@ -29,10 +30,15 @@ def flag(request, pk):
         try:
             moderation.flag(comment, request.user, form.cleaned_data["reason"], form.cleaned_data["note"])
         except moderation.AlreadyFlagged as notice:
-            messages.info(request, notice.message)
+            said = notice.message
         else:
-            messages.success(request, "Thank you. A moderator will look at this comment.")
+            said = FLAGGED
+        if in_place.wanted(request):
+            return in_place.answer("done", id=comment.pk, message=said)
+        messages.add_message(request, messages.SUCCESS if said == FLAGGED else messages.INFO, said)
         return redirect(thread.location(comment))
+    if form.errors and in_place.wanted(request):
+        return in_place.refused(in_place.form_errors(form))
     return render(request, "comments/flag.html", {"comment": comment, "form": form},
                   status=400 if form.errors else 200)
 

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from comments import actions, discussion, markup, moderation, ratelimit, rules, thread
+from comments import actions, discussion, in_place, markup, moderation, ratelimit, rules, thread
 from comments.errors import CommentError, MayBreakRules, NoSuchComment, NotAllowed
 from comments.forms import CommentForm, EditForm, GuestCommentForm, RemoveForm
 from comments.models import Comment
@@ -31,7 +33,10 @@ def answers_errors(view):
         try:
             return view(request, *args, **kwargs)
         except CommentError as error:
-            return error_page(request, error.message, error.status, getattr(error, "retry_after", None))
+            retry_after = getattr(error, "retry_after", None)
+            if in_place.wanted(request):
+                return in_place.refused([error.message], status=error.status, retry_after=retry_after)
+            return error_page(request, error.message, error.status, retry_after)
 
     return answering
 
@@ -47,6 +52,26 @@ def chosen_parent(request, form):
         ratelimit.probe(request.META.get("REMOTE_ADDR"))
         raise CommentError(actions.NO_PARENT)
     return parent
+
+
+HELD = "Thank you. Your comment will appear once a moderator has approved it."
+
+
+def posted_in_place(request, comment):
+    if not comment.is_visible:
+        return in_place.answer("held", message=HELD)
+    article = comment.article
+    article.refresh_from_db(fields=["comment_count"])
+    return in_place.answer(
+        "posted", id=comment.pk, parent=comment.parent_id, location=thread.location(comment),
+        count=article.comment_count, html=discussion.one_comment(comment, user=request.user),
+    )
+
+
+def refused_in_place(form, nudge, status, retry_after):
+    if nudge:
+        return in_place.answer("nudge", html=render_to_string("comments/_nudge.html"))
+    return in_place.refused(in_place.form_errors(form), status=status, retry_after=retry_after)
 
 
 def post_page(request, article, parent=None):
@@ -79,10 +104,14 @@ def post_page(request, article, parent=None):
             status = error.status
             retry_after = getattr(error, "retry_after", None)
         else:
+            if in_place.wanted(request):
+                return posted_in_place(request, comment)
             if not comment.is_visible:
-                messages.info(request, "Thank you. Your comment will appear once a moderator has approved it.")
+                messages.info(request, HELD)
                 return redirect(article.get_absolute_url() + "#comments")
             return redirect(thread.location(comment))
+    if data is not None and in_place.wanted(request):
+        return refused_in_place(form, nudge, status, retry_after)
     # A refused POST shows the form with the refusal as its error (what they wrote stays).
     refusal = "" if data is not None else rules.refusal(request.user, rules.standing(request.user))
     context = {"article": article, "parent": parent, "form": form, "refusal": refusal, "nudge": nudge}
@@ -90,6 +119,15 @@ def post_page(request, article, parent=None):
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def activity(request, article_id):
+    """What an open discussion page polls (static/js/comments.js) to say "N new comments": the
+    public count and the discussion's version, a few bytes the same for everyone, so the page
+    cache and shared caches answer it, and a 304 from the versions when nothing moved."""
+    article = get_object_or_404(Article.objects.published().values("comment_count", "discussion_version"),
+                                pk=article_id)
+    return JsonResponse({"count": article["comment_count"], "version": article["discussion_version"]})
 
 
 def post(request, article_id):
@@ -215,4 +253,6 @@ def recommend(request):
         actions.recommend(comment, request.user)
     else:
         actions.withdraw_recommendation(comment, request.user)
+    if in_place.wanted(request):
+        return in_place.answer("done", id=comment.pk, html=discussion.one_comment(comment, user=request.user))
     return redirect(thread.location(comment))

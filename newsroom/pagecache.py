@@ -153,11 +153,20 @@ def comment_page(pk):
     return discussion_validator("c", {**values, "pk": values["article_id"]})
 
 
-def article_comments(article_id):
-    """An article's comments feed: the discussion's versions, as its page has them."""
+def article_discussion(kind, article_id):
     values = (Article.objects.published().filter(pk=article_id).order_by().annotate(**site_columns())
               .values("pk", "site", "site_at", *DISCUSSION).first())
-    return None if values is None else discussion_validator("f", values)
+    return None if values is None else discussion_validator(kind, values)
+
+
+def article_comments(article_id):
+    """An article's comments feed: the discussion's versions, as its page has them."""
+    return article_discussion("f", article_id)
+
+
+def discussion_activity(article_id):
+    """The count an open page polls for its "N new comments" (comments.views.activity)."""
+    return article_discussion("n", article_id)
 
 
 def newest_count_change(now):

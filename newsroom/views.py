@@ -57,20 +57,41 @@ class HomeView(PublishedArticles, ListView):
         context["lead"] = articles[0] if first_page and articles else None
         context["latest"] = articles[1:] if first_page else articles
         if first_page:
-            context["section_blocks"] = self.section_blocks()
+            context["section_blocks"] = self.section_blocks(shown=[article.pk for article in articles])
         return context
 
-    def section_blocks(self):
-        """The latest few articles of every section, in one query however many sections."""
-        latest = self.get_queryset().annotate(
+    def section_blocks(self, *, shown):
+        """The latest few articles of every section that are not `shown` above already (no
+        story twice on the page), in one query however many sections: [(section, articles,
+        the columns its block spans on a desktop row)]."""
+        latest = self.get_queryset().exclude(pk__in=shown).annotate(
             rank=Window(RowNumber(), partition_by=F("section_id"),
                         order_by=[F("published_at").desc(), F("id").desc()])
         ).filter(rank__lte=SECTION_BLOCK_SIZE)
         by_section = {}
         for article in latest:
             by_section.setdefault(article.section_id, []).append(article)
-        return [(section, by_section[section.pk]) for section in Section.objects.all()
-                if section.pk in by_section]
+        blocks = [(section, by_section[section.pk]) for section in Section.objects.all()
+                  if section.pk in by_section]
+        spans = filled_rows([len(articles) for _, articles in blocks])
+        return [(section, articles, span) for (section, articles), span in zip(blocks, spans)]
+
+
+def filled_rows(sizes, row=SECTION_BLOCK_SIZE):
+    """How many columns each section block spans on a desktop row of `row` cards
+    (static/css/site.css, .section-blocks), so that no row is left part empty: a block takes
+    a column per story, in the sections' order, and when the next block does not fit in
+    what is left of a row, the row's last block widens to its end (so does the last one)."""
+    spans, used = [], 0
+    for size in sizes:
+        if used + size > row:
+            spans[-1] += row - used
+            used = 0
+        spans.append(size)
+        used += size
+    if spans:
+        spans[-1] += row - used
+    return spans
 
 
 class FilteredArticles(PublishedArticles, ListView):

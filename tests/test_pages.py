@@ -36,8 +36,36 @@ def test_front_page_shows_lead_story_latest_and_section_blocks(client, story):
     assert "Rivers rise in the north" in html
     assert 'class="lead-story' in html
     assert "Older news" in html
-    assert f'id="section-{older.section.slug}"' in html
     assert "Secret draft" not in html
+
+
+def test_front_page_shows_no_story_twice_and_section_blocks_fill_their_rows(client, settings):
+    """Latest holds the newest page of stories; a section's block shows its stories beyond
+    them, so no story is on the page twice; each block spans columns enough to fill a row."""
+    world, arts, sport = (SectionFactory(name=name, slug=name.lower()) for name in ("World", "Arts", "Sport"))
+    now = timezone.now()
+    for number in range(settings.ARTICLES_PER_PAGE + 1):  # the lead and Latest, all World
+        ArticleFactory(headline=f"World story {number}", section=world, published_at=now - timedelta(hours=number))
+    ArticleFactory(headline="Older world story", section=world, published_at=now - timedelta(days=3))
+    ArticleFactory(headline="Only arts story", section=arts, published_at=now - timedelta(days=4))
+    for number in range(3):
+        ArticleFactory(headline=f"Sport story {number}", section=sport, published_at=now - timedelta(days=5))
+    html = client.get("/").content.decode()
+    headlines = re.findall(r'class="(?:card|lead-story)__headline"><a href="([^"]+)"', html)
+    assert len(headlines) == len(set(headlines)) == settings.ARTICLES_PER_PAGE + 1 + 1 + 1 + 3
+    blocks = re.findall(r'class="block block--span-(\d)" aria-labelledby="section-(\w+)"', html)
+    # In the sections' order: Arts' one story and Sport's three fill a row; World has one
+    # left, alone on the last row, so its block spans the whole of it.
+    assert blocks == [("1", "arts"), ("3", "sport"), ("4", "world")]
+
+
+@pytest.mark.parametrize(("sizes", "spans"), [
+    ([4, 4], [4, 4]), ([1], [4]), ([1, 1, 1], [1, 1, 2]), ([3, 2, 2, 1], [4, 2, 2, 4]), ([2, 3], [4, 4]), ([], []),
+])
+def test_section_blocks_widen_to_fill_each_row(sizes, spans):
+    from newsroom.views import filled_rows
+
+    assert filled_rows(sizes) == spans
 
 
 def test_front_page_is_paginated(client, settings):
@@ -45,7 +73,7 @@ def test_front_page_is_paginated(client, settings):
         ArticleFactory(headline=f"Story {number:02d}", published_at=timezone.now() - timedelta(hours=number + 1))
     first = client.get("/").content.decode()
     second = client.get("/?page=2").content.decode()
-    assert "Story 00" in first and "Story 24" not in first.split('class="block"')[1]
+    assert "Story 00" in first and "Story 24" not in first.split('class="block"')[1].split('class="section-blocks"')[0]
     assert "Story 24" in second
     assert 'rel="next"' in first
     assert client.get("/?page=99").status_code == 404
@@ -161,11 +189,12 @@ def test_front_page_reads_a_fixed_number_of_queries(client, django_assert_num_qu
     forget_pages()
     with django_assert_num_queries(6):
         client.get("/")
-    load(5)
+    load(8)  # more than Latest holds: the first three sections' stories are all in blocks
     forget_pages()
     with django_assert_num_queries(6):
         html = client.get("/").content.decode()
-    assert html.count('class="block"') == 1 + 6  # latest, and one block per section
+    assert html.count('class="block"') == 1  # latest
+    assert html.count('class="block block--span-') >= 3  # the sections' stories beyond it
 
 
 def test_an_image_saved_through_its_field_stores_its_size_and_smaller_copies():
@@ -205,6 +234,7 @@ def heading_levels(html):
 
 
 def test_list_pages_never_skip_a_heading_level(client, story):
+    ArticleFactory(section=story.section, published_at=story.published_at - timedelta(hours=1))  # Latest
     for address in ["/", story.section.get_absolute_url(), "/search/?q=rivers", "/tags/weather/",
                     f"/{story.published_at:%Y}/", "/authors/ada-writer/"]:
         levels = heading_levels(client.get(address).content.decode())

@@ -31,3 +31,21 @@ def confirm_address(page, username):
     confirms nothing)."""
     open_link_in_mail(page, f"{username}@example.com", r"/notifications/confirm/\S+/")
     page.get_by_role("button", name="Confirm my address").click()
+
+
+def sign_in(page, username, password="correct horse battery staple", next_url=""):
+    """Sign in on the site's page (tests.factories.UserFactory's password by default)."""
+    page.goto(f"/accounts/login/{f'?next={next_url}' if next_url else ''}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def mark_page(page):
+    """Mark the document, so a test can tell it was not reloaded (`still_same_page`)."""
+    page.evaluate("window.notReloaded = true")
+
+
+def still_same_page(page):
+    return page.evaluate("window.notReloaded === true")

@@ -28,6 +28,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     page.goto(article.get_absolute_url())
     page.get_by_label("Your comment").fill("Does it have a cycle lane?")
     page.get_by_role("button", name="Post comment").click()
+    page.locator(".comment").get_by_text("Does it have a cycle lane?").wait_for()  # in place
     mine = Comment.objects.get(body="Does it have a cycle lane?")
     assert "Rita" in box(page, mine).locator("header").inner_text()
 
@@ -37,6 +38,7 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     inline.get_by_label("Your comment").fill("Eleven years, to be exact.")
     assert page.url.endswith("#comments") or "/reply/" not in page.url
     inline.get_by_role("button", name="Post reply").click()
+    page.locator(".comment").get_by_text("Eleven years, to be exact.").wait_for()
     reply = Comment.objects.get(body="Eleven years, to be exact.")
     nested = page.locator(f"#comment-{olga.pk} > ol > #comment-{pavel.pk} > ol > #comment-{reply.pk}")
     assert nested.locator("article > div").inner_text().strip() == "Eleven years, to be exact."

@@ -75,6 +75,7 @@ def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
 
     page.get_by_label("Your comment").fill("Is the night ferry staying?")
     page.get_by_role("button", name="Post comment").click()
+    page.locator(".comment").get_by_text("Is the night ferry staying?").wait_for()  # posted in place
     mine = Comment.objects.get(body="Is the night ferry staying?")
     step("posting a comment")
 
@@ -82,6 +83,7 @@ def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
     inline = box(page, olga).locator("form")  # comments.js opened it in place
     inline.get_by_label("Your comment").fill("Sundays in winter, yes.")
     inline.get_by_role("button", name="Post reply").click()
+    page.locator(".comment").get_by_text("Sundays in winter, yes.").wait_for()
     assert Comment.objects.get(body="Sundays in winter, yes.").parent_id == olga.pk
     step("replying in place")
 
@@ -94,7 +96,9 @@ def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
     box(page, olga).get_by_role("link", name="Flag").click()
     page.get_by_label("Off-topic").check()
     page.get_by_role("button", name="Flag comment").click()
+    box(page, olga).get_by_text("A moderator will look at this comment.").wait_for()  # in place
     assert Flag.objects.filter(comment=olga, user__username="rita").exists()
+    page.goto(f"/comments/{olga.pk}/flag/")  # the flag page, for readers without the script
     step("flagging")
 
     page.goto(f"/comments/{olga.pk}/")  # a comment's own page

@@ -67,7 +67,8 @@ def test_reader_flags_a_comment(page):
     page.get_by_label("Spam").check()
     page.get_by_label("Anything a moderator should know?").fill("An advert.")
     page.get_by_role("button", name="Flag comment").click()
-    assert "Thank you. A moderator will look at this comment." in page.locator(".messages").inner_text()
+    # The flag form opened under the comment (static/js/comments.js), and says thanks there.
+    page.locator(f"#comment-{comment.pk}").get_by_text("Thank you. A moderator will look at this comment.").wait_for()
     flag = Flag.objects.get()
     assert (flag.user.username, flag.comment_id, flag.reason, flag.note) == ("flagger", comment.pk, "spam", "An advert.")
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PUBLISHED  # one flag: still shown

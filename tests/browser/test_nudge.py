@@ -32,9 +32,9 @@ def reply_and_post_anyway(page, article, parent):
     form.get_by_label("Your comment").fill(INSULT)
     form.get_by_role("button", name="Post reply").click()
     page.get_by_text("This may break our community rules").wait_for()
-    assert page.get_by_label("Your comment").input_value() == INSULT
+    assert form.get_by_label("Your comment").input_value() == INSULT
     assert Comment.objects.filter(parent=parent).count() == 0
-    page.get_by_role("button", name="Post anyway").click()
+    form.get_by_role("button", name="Post anyway").click()
     page.get_by_text("once a moderator has approved it").wait_for()
     reply = Comment.objects.get(parent=parent)
     assert reply.status == Comment.Status.PENDING and reply.body == INSULT
