@@ -167,6 +167,6 @@ def test_the_inline_reply_form_names_and_quotes_the_comment_it_answers(page, siz
     expect(form.locator("blockquote")).to_contain_text("only way home for shift workers")
     form.get_by_label("Your comment").fill("And for the nurses.")
     form.get_by_role("button", name="Post reply").click()
-    page.wait_for_load_state()
+    page.locator(f"#comment-{gregory.pk} .comment").get_by_text("And for the nurses.").wait_for()  # in place
     reply = Comment.objects.get(body="And for the nurses.")
     assert reply.parent_id == gregory.pk
