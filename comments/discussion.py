@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -75,9 +76,9 @@ def controls_for(user, *, recommended, facts_of):
 
 def article_discussion(article, *, sort=None, page_number=1, user=None):
     if sort == PICKS_ORDER and article.pick_count:
-        return picked_discussion(article, user=user)
+        return picked_discussion(article, page_number=page_number, user=user)
     if sort == NEWSROOM and article.comment_count:
-        return newsroom_replies(article, user=user)
+        return newsroom_replies(article, page_number=page_number, user=user)
     everything = is_moderator(user)
     page = thread.page_of_threads(article, sort=sort, page_number=page_number, everything=everything)
     tree_ids = [root.tree_id for root in page.roots]
@@ -107,15 +108,35 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
 
 
 def offered(article):
-    """The orders and views of a discussion offered to its readers."""
+    """The orders and views of a discussion offered to its readers: "Picks" when there are
+    some, "Replies from the newsroom" when there are some (`newsroom_replies`, read with the
+    article: newsroom/views.py)."""
     picks = ((PICKS_ORDER, "Picks"),) if article.pick_count else ()
-    return (*thread.SORT_LABELS, *picks, NEWSROOM_LABEL)
+    newsroom = (NEWSROOM_LABEL,) if getattr(article, "newsroom_replies", True) else ()
+    return (*thread.SORT_LABELS, *picks, *newsroom)
 
 
-def picked_discussion(article, *, user=None):
+def paged(read, count, page_number):
+    """One page of a view listed on its own (the picks, the newsroom's replies), paged as the
+    orders are: (what `read(offset, limit)` gives for it, the Paginator's page). `count()` is
+    asked only when there may be more than one page (a first page that is full, or another)."""
+    per_page = settings.COMMENTS_PER_PAGE
+    number = thread.wanted_page(page_number)
+    rows = read((number - 1) * per_page, per_page)
+    paginator = Paginator([], per_page)
+    paginator.count = len(rows) if number == 1 and len(rows) < per_page else count()
+    if not rows and paginator.count:  # past the end: the last page, as Paginator.get_page
+        return paged(read, count, paginator.num_pages)
+    page = paginator.page(number if rows else 1)
+    page.object_list = rows
+    return rows, page
+
+
+def picked_discussion(article, *, page_number=1, user=None):
     """The "Picks" order: every editors' pick readers can see, newest pick first, each on its
-    own with its reason and the reader's controls (one page: picks are few)."""
-    nodes = thread.picks(article)
+    own with its reason and the reader's controls, a page at a time."""
+    nodes, page = paged(lambda offset, limit: thread.picks(article, limit=limit, offset=offset),
+                        lambda: thread.count_picks(article), page_number)
     if not nodes:  # every pick is hidden now: the discussion as usual
         return article_discussion(article, user=user)
     shared = markup.comments(nodes, accepts_comments=article.accepts_comments)
@@ -123,13 +144,14 @@ def picked_discussion(article, *, user=None):
     controls = controls_for(user, recommended=lambda: thread.recommended_by(user, comment__in=ids),
                             facts_of={"pk__in": ids})
     html = shared.html if controls is None else controls.write_into(shared)
-    return Discussion(sort=PICKS_ORDER, page=None, encoded=html.encode(), sorts=offered(article))
+    return Discussion(sort=PICKS_ORDER, page=page, encoded=html.encode(), sorts=offered(article))
 
 
-def newsroom_replies(article, *, user=None):
+def newsroom_replies(article, *, page_number=1, user=None):
     """"Replies from the newsroom": what its staff and the article's authors wrote in the
-    discussion, newest first, each under the comment it answers (one page, the newest)."""
-    answers = thread.from_the_newsroom(article, limit=settings.COMMENTS_PER_PAGE)
+    discussion, newest first, each under the comment it answers, a page at a time."""
+    answers, page = paged(lambda offset, limit: thread.from_the_newsroom(article, limit=limit, offset=offset),
+                          lambda: thread.by_the_newsroom(article).count(), page_number)
     if not answers:
         html = f'<li class="empty">{markup.NO_NEWSROOM_REPLIES}</li>'
     else:
@@ -140,7 +162,7 @@ def newsroom_replies(article, *, user=None):
             facts_of={"pk__in": ids},
         )
         html = shared.html if controls is None else controls.write_into(shared)
-    return Discussion(sort=NEWSROOM, page=None, encoded=html.encode(), sorts=offered(article))
+    return Discussion(sort=NEWSROOM, page=page, encoded=html.encode(), sorts=offered(article))
 
 
 def thread_markups(article, roots):
