@@ -5,6 +5,7 @@ posts it to the pending queue."""
 import pytest
 
 from comments.models import Comment
+from tests.browser.steps import sign_in
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.browser
@@ -15,13 +16,6 @@ INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
 @pytest.fixture(autouse=True)
 def no_flood_limits(settings):
     settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-
-
-def sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def reply_and_post_anyway(page, article, parent):
