@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.browser.steps import confirm_address, fill_sign_up_form
+from tests.browser.steps import confirm_address, fill_sign_up_form, sign_in
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.browser
@@ -78,10 +78,7 @@ def test_without_javascript_the_reply_link_opens_the_reply_page(browser, live_se
     UserFactory(username="nojs")
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"/accounts/login/?next={article.get_absolute_url()}")
-    page.get_by_label("Username").fill("nojs")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "nojs", next_url=article.get_absolute_url())
     page.wait_for_url(f"**{article.get_absolute_url()}")
     box(page, parent).get_by_role("link", name="Reply").click()
     page.wait_for_url(f"**/comments/{parent.pk}/reply/")
