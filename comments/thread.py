@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
-    BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, Window,
+    BooleanField, Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When, Window,
 )
 from django.db.models.functions import Coalesce, NullIf
 
@@ -64,18 +64,19 @@ class Node:
     """A comment as the discussion pages read it: the attributes of Comment they use (pk,
     body_html, created_at, author_id, recommend_count, replies_locked, level,
     display_name, author_is_staff, pick_reason, author_page, by_article_author, is_visible...),
-    built from one row of values (NODE_COLUMNS); `edited` says whether it was edited. `depth`
-    (below the first comment shown) and `cut_off` (its replies continue on its own page) are
-    set by `shown`."""
+    built from one row of values (NODE_COLUMNS, then, where a page reads to a depth limit,
+    `shows_below`: see shows_below); `edited` says whether it was edited. `depth` (below the
+    first comment shown) and `cut_off` (its replies continue on its own page) are set by
+    `shown`."""
 
     __slots__ = ("id", "parent_id", "author_id", "body_html", "status", "created_at", "edited",
                  "recommend_count", "replies_locked", "lft", "rght", "tree_id", "level",
                  "display_name", "author_is_staff", "pick_reason", "author_page",
-                 "by_article_author", "depth", "cut_off")
+                 "by_article_author", "shows_below", "depth", "cut_off")
 
     def __init__(self, id, parent_id, author_id, body_html, status, created_at, edited,
                  recommend_count, replies_locked, lft, rght, tree_id, level, display_name,
-                 author_is_staff, pick_reason, author_page, by_article_author):
+                 author_is_staff, pick_reason, author_page, by_article_author, shows_below=False):
         self.id, self.parent_id, self.author_id = id, parent_id, author_id
         self.body_html, self.status, self.edited = body_html, status, edited
         # Straight from the driver (read_nodes): SQLite's are naive, in UTC as stored.
@@ -85,7 +86,7 @@ class Node:
         # The two marks as the driver gives them (0/1 on SQLite): only ever read for truth.
         self.display_name, self.author_is_staff = display_name, author_is_staff
         self.pick_reason, self.author_page = pick_reason, author_page
-        self.by_article_author = by_article_author
+        self.by_article_author, self.shows_below = by_article_author, shows_below
         self.depth, self.cut_off = 0, False
 
     @property
@@ -100,32 +101,51 @@ class Node:
         return f"<Node {self.id} of tree {self.tree_id}>"
 
 
+def shows_below(level, *, everything=False):
+    """Whether a comment at `level` (a page's depth limit) has anything under it that its own
+    page would show (published; for moderators, `everything`, anything not deleted by its
+    author), as a column of the query that reads the page's comments: no query of its own.
+    The comments below the limit are not read, and a "Continue this thread" link to a page
+    that shows nothing more (a 404 when the comment itself is hidden) would be offered
+    whenever the replies down there are all hidden. Worked out only for the comments at the
+    limit that have replies, through the (tree_id, level) index."""
+    below = Comment.objects.filter(tree_id=OuterRef("tree_id"), level__gt=level,
+                                   lft__gt=OuterRef("lft"), rght__lt=OuterRef("rght"))
+    below = below.exclude(status=DELETED) if everything else below.filter(status=PUBLISHED)
+    return Case(When(level=level, rght__gt=F("lft") + 1, then=Exists(below)),
+                default=Value(False), output_field=BooleanField())
+
+
 def shown(nodes, *, top_level, max_depth, everything=False):
     """The comments of one thread (in tree order) that a page shows, with their depth below
     `top_level` set: hidden comments drop out with their subtree unless something under them
     is shown, in which case they stay, for a placeholder. A comment at `max_depth` with
-    replies is cut off there: its replies continue on its own page. `everything` (for the
-    moderators' view) keeps every comment but those their authors deleted, as above."""
+    something shown under it (`shows_below`, read with it) is cut off there: its replies
+    continue on its own page. `everything` (for the moderators' view) keeps every comment
+    but those their authors deleted, as above."""
     nodes = list(nodes)
     # Children come after their parent in tree order: walk backwards to learn, for every
     # comment, whether anything in its subtree is shown.
     shows = {}
     for node in reversed(nodes):
         node.depth = node.level - top_level
-        node.cut_off = node.depth >= max_depth and node.rght - node.lft > 1
+        node.cut_off = node.depth >= max_depth and node.shows_below
         if node.is_visible or node.cut_off or node.id in shows or (everything and node.status != DELETED):
             shows[node.id] = True
             shows[node.parent_id] = True
     return [node for node in nodes if node.id in shows]
 
 
-def read_nodes(*conditions, order=("tree_id", "lft"), limit=None, offset=0, **comment_filter):
+def read_nodes(*conditions, order=("tree_id", "lft"), limit=None, offset=0, below=None, **comment_filter):
     """The comments matching the conditions and filter, in tree order (or `order`, at most
-    `limit` after the first `offset`), as Nodes. The rows are taken as the database driver gives them: Django's
+    `limit` after the first `offset`), as Nodes; with `below` (a shows_below column), whether
+    something is shown under those at its level. The rows are taken as the database driver gives them: Django's
     converters, called for every value, would cost more than all the rest of the page's work
     per comment (4 of 7 ms for 1,000 comments on SQLite)."""
-    rows = (Comment.objects.annotate(**NEWSROOM_COLUMNS).filter(*conditions, **comment_filter)
-            .order_by(*order).values_list(*NODE_COLUMNS)[offset:None if limit is None else offset + limit])
+    columns = NODE_COLUMNS if below is None else (*NODE_COLUMNS, "shows_below")
+    rows = (Comment.objects.annotate(**NEWSROOM_COLUMNS, **({} if below is None else {"shows_below": below}))
+            .filter(*conditions, **comment_filter)
+            .order_by(*order).values_list(*columns)[offset:None if limit is None else offset + limit])
     sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
@@ -202,10 +222,11 @@ def wanted_page(number):
 
 
 THREADS = PreparedQuery(
-    lambda article, tree_ids, max_depth: Comment.objects.annotate(**NEWSROOM_COLUMNS)
+    lambda article, tree_ids, max_depth, everything: Comment.objects
+    .annotate(**NEWSROOM_COLUMNS, shows_below=shows_below(max_depth, everything=everything))
     .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
-    .order_by("tree_id", "lft").values_list(*NODE_COLUMNS),
-    shape=("max_depth",), article=int, tree_ids=INTS,
+    .order_by("tree_id", "lft").values_list(*NODE_COLUMNS, "shows_below"),
+    shape=("max_depth", "everything"), article=int, tree_ids=INTS,
 )
 
 
@@ -215,7 +236,7 @@ def read_threads(article, tree_ids, *, everything=False):
     threads = {tree_id: [] for tree_id in tree_ids}
     if tree_ids:
         rows = THREADS.rows(article=article.pk, tree_ids=tree_ids,
-                            max_depth=settings.COMMENTS_MAX_DEPTH, converted=False)
+                            max_depth=settings.COMMENTS_MAX_DEPTH, everything=everything, converted=False)
         for values in rows:
             node = Node(*values)
             threads[node.tree_id].append(node)
@@ -225,8 +246,9 @@ def read_threads(article, tree_ids, *, everything=False):
 
 def subtree(comment, *, everything=False):
     """A comment's own page: the shown comments of its subtree (to a depth below it)."""
+    limit = comment.level + settings.COMMENTS_MAX_DEPTH
     nodes = read_nodes(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght,
-                       level__lte=comment.level + settings.COMMENTS_MAX_DEPTH)
+                       level__lte=limit, below=shows_below(limit, everything=everything))
     return shown(nodes, top_level=comment.level, max_depth=settings.COMMENTS_MAX_DEPTH, everything=everything)
 
 

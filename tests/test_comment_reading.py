@@ -118,6 +118,51 @@ def test_deep_replies_continue_on_the_comments_own_page(client, article, setting
     assert own.index("level 0") < own.index("level 3")
 
 
+def deep_chain(article, statuses):
+    """A chain of replies, one comment per level, each with the status given for its level."""
+    chain = [make_comment(article, body="level 0", status=statuses[0])]
+    for level, status in enumerate(statuses[1:], start=1):
+        chain.append(make_comment(parent=chain[-1], body=f"level {level}", status=status))
+    return chain
+
+
+SHOWN, REMOVED = Comment.Status.PUBLISHED, Comment.Status.REMOVED
+
+
+@pytest.mark.parametrize("limit_status", [SHOWN, REMOVED])
+def test_no_continue_link_when_nothing_below_the_depth_limit_is_shown(client, article, settings, limit_status):
+    """The page reads to the depth limit only: with every reply below it hidden, a link there
+    would lead to a page with nothing more on it (a 404 when the comment at the limit is
+    hidden itself)."""
+    settings.COMMENTS_MAX_DEPTH = 3
+    chain = deep_chain(article, [SHOWN, SHOWN, SHOWN, limit_status, REMOVED, REMOVED, Comment.Status.PENDING])
+    shown_to = 4 if limit_status == SHOWN else 3
+    html = page_html(client, article)
+    assert "Continue this thread" not in html
+    assert comment_ids(html) == [comment.pk for comment in chain[:shown_to]]
+    # A comment's own page reads to the limit below it (level 4 here), and decides the same way.
+    own = client.get(f"/comments/{chain[1].pk}/").content.decode()
+    assert "Continue this thread" not in own
+    assert comment_ids(own) == [comment.pk for comment in chain[1:shown_to]]
+
+    # Moderators see the hidden replies on the comment's own page: for them it continues.
+    client.force_login(moderator())
+    html = page_html(client, article)
+    assert f'href="/comments/{chain[3].pk}/">Continue this thread' in html
+    assert "level 4" in client.get(f"/comments/{chain[3].pk}/").content.decode()
+
+
+def test_continue_link_when_something_shown_is_below_hidden_replies(client, article, settings):
+    settings.COMMENTS_MAX_DEPTH = 3
+    chain = deep_chain(article, [SHOWN, SHOWN, SHOWN, REMOVED, REMOVED, SHOWN])
+    html = page_html(client, article)
+    assert f'href="/comments/{chain[3].pk}/">Continue this thread' in html
+    response = client.get(f"/comments/{chain[3].pk}/")
+    assert response.status_code == 200
+    own = response.content.decode()
+    assert "level 5" in own and comment_ids(own) == [chain[3].pk, chain[4].pk, chain[5].pk]
+
+
 def test_comment_page_shows_ancestors_and_whole_subtree(client, article):
     root = make_comment(article, body="the root")
     middle = make_comment(parent=root, body="the middle")
