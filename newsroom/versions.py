@@ -7,8 +7,9 @@ models and each change of an article's tags or authors, so no editor's path (the
 load_demo, a shell) can forget it. Discussions have versions of their own
 (comments/versions.py).
 
-- ``site_changed()``: move it (the signals call it), and, once committed, the front's
-  generation (newsroom/front.py).
+- ``site_changed()``: move it (the signals call it; so does a queryset update() of those
+  models, which sends none: load_demo's), and, once committed, the front's generation
+  (newsroom/front.py).
 - ``SiteVersion.objects.first()``: read it; no row yet means nothing has changed since the
   database was made (version 0).
 """

@@ -1,13 +1,17 @@
 import os
+from datetime import timedelta
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from newsroom.demo import seed
+from newsroom.management.commands import load_demo
 from newsroom.models import Article, User
+from tests.factories import ArticleFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +45,22 @@ def test_load_demo_is_safe_to_run_twice(client):
     assert User.objects.get(username="editor").is_staff
     assert Article.objects.published().count() >= 5
     assert Article.objects.exclude(pk__in=Article.objects.published()).count() == 2
+
+
+@pytest.mark.django_db
+def test_load_demo_dating_an_article_back_to_its_publication_moves_the_site_version(
+    client, django_capture_on_commit_callbacks,
+):
+    """load_demo puts an article's updated_at back to its publication after saving its image:
+    a page validated before that must not be answered 304, still saying "Updated"."""
+    article = ArticleFactory(published_at=timezone.now() - timedelta(days=3))
+    response = client.get(article.get_absolute_url())
+    assert "Updated" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo.Command().unchanged_since_publication(article)
+    response = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"])
+    assert response.status_code == 200
+    assert "Updated" not in response.content.decode()
 
 
 PRODUCTION = {"DEBUG": "0", "HTTPS": "1", "ALLOWED_HOSTS": "news.example.com",
