@@ -3,13 +3,16 @@ discussion paged by whole threads with its depth and statuses shown, indexes the
 can use (PostgreSQL's plans), and a constant number of queries per page."""
 
 import re
+import warnings
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from comments.admin import paging, search
+from comments.bench_desk import past_week
 from comments.models import Comment, Flag
 from tests.factories import ArticleFactory, UserFactory, make_comment, make_discussion, moderator
 
@@ -270,3 +273,15 @@ def test_a_word_search_is_counted_once_unless_a_filter_narrows_it(mod_client):
     response, counted = counts_over_comments({"q": "harbour", "status": "pending"})
     assert listed(response) == [waiting.pk] and len(counted) == 1
     assert "1 comment" in response.content.decode()
+
+
+def test_the_desk_benchs_past_week_is_the_desks_own_link_and_an_aware_time(mod_client, talk):
+    """bench_desk times the list filtered as the desk's "Past 7 days" link filters it, with
+    the time zone's offset: never a naive datetime (Django warns, and reads it in UTC)."""
+    html = mod_client.get(LIST).content.decode()
+    assert f'<a href="?{escape(past_week())}">Past 7 days</a>' in html
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        response = mod_client.get(f"{LIST}?{past_week()}")
+    assert response.status_code == 200 and len(listed(response)) == Comment.objects.count()
+
