@@ -109,10 +109,9 @@ def article_discussion(article, *, sort=None, page_number=1, user=None):
 
 def offered(article):
     """The orders and views of a discussion offered to its readers: "Picks" when there are
-    some, "Replies from the newsroom" when there are some (`newsroom_replies`, read with the
-    article: newsroom/views.py)."""
+    some, "Replies from the newsroom" when there are some (Article.has_newsroom_replies)."""
     picks = ((PICKS_ORDER, "Picks"),) if article.pick_count else ()
-    newsroom = (NEWSROOM_LABEL,) if getattr(article, "newsroom_replies", True) else ()
+    newsroom = (NEWSROOM_LABEL,) if article.has_newsroom_replies else ()
     return (*thread.SORT_LABELS, *picks, *newsroom)
 
 

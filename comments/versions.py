@@ -35,7 +35,7 @@ moves that article's whole discussion.
 """
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -55,12 +55,36 @@ def discussion_changed(comment, count=0, picks=0):
         moved["pick_count"] = F("pick_count") + picks
     if count:
         # F() makes it atomic: concurrent writers in other threads never undo each other.
-        moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now)
+        moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now,
+                     has_newsroom_replies=newsroom_replies_after(comment, shown=count > 0))
     Article.objects.filter(pk=comment.article_id).update(**moved)
     Comment.objects.filter(tree_id=comment.tree_id, level=0).update(
         thread_version=F("thread_version") + 1
     )
     front.versions_moved()
+
+
+def newsroom_replies_after(comment, *, shown):
+    """Article.has_newsroom_replies once `comment` came into view (`shown`) or left it, as an
+    expression of the article's row, for the UPDATE that moves its count. Coming into view,
+    only this comment's author can make it true (staff, or one of the article's own authors),
+    asked of their row alone; leaving it, the discussion is asked again, and only when it was
+    true (the CASE keeps the scan from the discussions the newsroom never wrote in)."""
+    if not shown:
+        return Case(When(has_newsroom_replies=False, then=Value(False)), default=newsroom_wrote_here())
+    if comment.author_id is None:  # a guest's
+        return F("has_newsroom_replies")
+    newsroom = User.objects.filter(pk=comment.author_id).filter(
+        Q(is_staff=True) | Q(author_profile__articles=comment.article_id))
+    return ExpressionWrapper(Q(has_newsroom_replies=True) | Exists(newsroom), output_field=BooleanField())
+
+
+def newsroom_wrote_here():
+    """Whether the newsroom has a comment readers can see in the discussion (for an UPDATE of
+    articles: comments/thread.py's by_the_newsroom rule)."""
+    from comments.thread import by_the_newsroom
+
+    return Exists(by_the_newsroom(OuterRef("pk")))
 
 
 def comments_added(counts):
@@ -70,13 +94,17 @@ def comments_added(counts):
         Article.objects.filter(pk=article_id).update(
             comment_count=F("comment_count") + count, comment_count_changed_at=now,
             discussion_version=F("discussion_version") + 1, discussion_changed_at=now,
+            has_newsroom_replies=newsroom_wrote_here(),
         )
     front.versions_moved()
 
 
 def articles_changed(article_ids):
+    """After any other change to what these discussions show (staff marks and bylines among
+    them: who counts as the newsroom)."""
     Article.objects.filter(pk__in=article_ids).update(
-        discussion_version=F("discussion_version") + 1, discussion_changed_at=timezone.now()
+        discussion_version=F("discussion_version") + 1, discussion_changed_at=timezone.now(),
+        has_newsroom_replies=newsroom_wrote_here(),
     )
     front.versions_moved()
 

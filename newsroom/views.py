@@ -4,7 +4,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Subquery, Window
+from django.db.models import F, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -22,7 +22,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from comments import discussion, rules, thread
+from comments import discussion, rules
 from comments.forms import CommentForm
 from newsroom.models import Article, Author, Section, SiteVersion, Tag
 from newsroom.pagecache import personal
@@ -147,9 +147,7 @@ class DayArchive(ArticleDateMixin, DayArchiveView):
 # version, compiled once per process (newsroom/prepared.py).
 PAGE_ARTICLE = PreparedQuery(
     lambda slug, now: Article.objects.published(now).for_listing().filter(slug=slug).order_by()
-    .annotate(site_version=Coalesce(Subquery(SiteVersion.objects.order_by("pk").values("number")[:1]), 0),
-              # whether the discussion offers "Replies from the newsroom" (comments/discussion.py)
-              newsroom_replies=Exists(thread.by_the_newsroom(OuterRef("pk"))))[:1],
+    .annotate(site_version=Coalesce(Subquery(SiteVersion.objects.order_by("pk").values("number")[:1]), 0))[:1],
     slug=str, now=datetime,
 )
 ARTICLE_AUTHORS = PreparedQuery(lambda article: Author.objects.filter(articles=article), article=int)

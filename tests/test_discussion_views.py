@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from comments import moderation
 from newsroom.pagecache import local_pages
-from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, moderator
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    StaffFactory,
+    UserFactory,
+    make_comment,
+    moderator,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +64,53 @@ def test_the_newsroom_view_is_paged_and_offered_only_when_the_newsroom_wrote(cli
     assert "Comments page 1 of 2" in first and "?sort=newsroom&amp;page=2#comments" in first
     second = client.get(f"{article.get_absolute_url()}?sort=newsroom&page=2").content.decode()
     assert texts(second.split('class="threads"')[1], "Newsroom answer 0", "Newsroom answer 1") == ["Newsroom answer 0"]
+
+
+def offers_the_newsroom(client, article):
+    return "Replies from the newsroom" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_newsroom_view_goes_when_its_last_reply_is_hidden_and_comes_back_with_it(client):
+    article = ArticleFactory()
+    make_comment(article, author=UserFactory(), body="A reader's question.")
+    answer = make_comment(article, author=StaffFactory(), body="The newsroom's answer.")
+    guest = make_comment(article, guest_name="Passer-by", body="A guest's comment.")
+    assert offers_the_newsroom(client, article)
+    moderation.decide(guest, "remove", moderator(), reason="off-topic")
+    assert offers_the_newsroom(client, article)  # another comment gone: the answer is still there
+    moderation.decide(answer, "remove", moderator(), reason="other", note="Posted by mistake.")
+    assert not offers_the_newsroom(client, article)
+    moderation.decide(answer, "restore", moderator())
+    assert offers_the_newsroom(client, article)
+
+
+def test_a_held_newsroom_reply_is_offered_once_approved(client):
+    article = ArticleFactory()
+    held = make_comment(article, author=StaffFactory(), body="A reply waiting.", status="pending")
+    assert not offers_the_newsroom(client, article)
+    moderation.decide(held, "approve", moderator())
+    assert offers_the_newsroom(client, article)
+
+
+def test_who_counts_as_the_newsroom_follows_staff_status_and_bylines(client, django_capture_on_commit_callbacks):
+    article = ArticleFactory()
+    reader = UserFactory(display_name="Soon Staff")
+    make_comment(article, author=reader, body="Writing as a reader, for now.")
+    assert not offers_the_newsroom(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.is_staff = True
+        reader.save()
+    assert offers_the_newsroom(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.is_staff = False
+        reader.save()
+    assert not offers_the_newsroom(client, article)
+    reporter = UserFactory(display_name="Rhea Porter")
+    make_comment(article, author=reporter, body="I wrote this story.")
+    assert not offers_the_newsroom(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        article.authors.add(AuthorFactory(name="Rhea Porter", slug="rhea-porter", user=reporter))
+    assert offers_the_newsroom(client, article)
 
 
 def test_the_paged_views_read_a_fixed_number_of_queries(client, settings):
