@@ -164,15 +164,20 @@ def newsroom_replies(article, *, page_number=1, user=None):
     return Discussion(sort=NEWSROOM, page=page, encoded=html.encode(), sorts=offered(article))
 
 
+def markup_keys(article, roots):
+    """The cache keys of these threads' markup, [(root id, its thread version)]."""
+    # Besides the thread itself, its markup depends on whether the discussion is open (Reply
+    # links), how deep threads go, the language and the time zone of the times.
+    context = (f"{RELEASE}:{int(article.accepts_comments)}:{settings.COMMENTS_MAX_DEPTH}:"
+               f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
+    return [f"thread-markup:{root}:{version}:{context}" for root, version in roots]
+
+
 def thread_markups(article, roots):
     """The markup of each thread (in the order of `roots`): from the cache, or read (in one
     query for all the missing threads), rendered and cached."""
     accepts = article.accepts_comments
-    # Besides the thread itself, its markup depends on whether the discussion is open (Reply
-    # links), how deep threads go, the language and the time zone of the times.
-    context = (f"{RELEASE}:{int(accepts)}:{settings.COMMENTS_MAX_DEPTH}:"
-               f"{translation.get_language()}:{timezone.get_current_timezone_name()}")
-    keys = [f"thread-markup:{root.id}:{root.version}:{context}" for root in roots]
+    keys = markup_keys(article, [(root.id, root.version) for root in roots])
     try:
         found = cache.get_many(keys) if keys else {}
     except Exception:  # the cache being away costs a render, never the page

@@ -15,6 +15,7 @@ Two rules live here and nowhere else:
 
 from dataclasses import dataclass
 from datetime import UTC
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -221,13 +222,16 @@ def wanted_page(number):
     return min(max(1, number), 1_000_000)
 
 
+# Unordered: the rows are put in tree order here (read_threads), since the database would
+# sort them with their bodies, about a millisecond more for a page of 1,000 comments.
 THREADS = PreparedQuery(
     lambda article, tree_ids, max_depth, everything: Comment.objects
     .annotate(**NEWSROOM_COLUMNS, shows_below=shows_below(max_depth, everything=everything))
     .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
-    .order_by("tree_id", "lft").values_list(*NODE_COLUMNS, "shows_below"),
+    .order_by().values_list(*NODE_COLUMNS, "shows_below"),
     shape=("max_depth", "everything"), article=int, tree_ids=INTS,
 )
+TREE_ORDER = itemgetter(NODE_COLUMNS.index("tree_id"), NODE_COLUMNS.index("lft"))
 
 
 def read_threads(article, tree_ids, *, everything=False):
@@ -237,6 +241,7 @@ def read_threads(article, tree_ids, *, everything=False):
     if tree_ids:
         rows = THREADS.rows(article=article.pk, tree_ids=tree_ids,
                             max_depth=settings.COMMENTS_MAX_DEPTH, everything=everything, converted=False)
+        rows.sort(key=TREE_ORDER)
         for values in rows:
             node = Node(*values)
             threads[node.tree_id].append(node)
