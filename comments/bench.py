@@ -68,6 +68,10 @@ class PageResult:
     queries: int
     bytes_per_comment: float
     times: dict  # {"threads cached" | "no thread cached" | "nothing cached" | "signed in": [ms, ...]}
+    # The same loads' CPU time: this process's, plus its PostgreSQL backend's when it can be read
+    # (DatabaseCpu); what an idle machine would show, where the wall clock also counts waiting
+    # for a core on a busy one.
+    cpu_times: dict
 
 
 @dataclass
@@ -186,20 +190,25 @@ def measure_page(article, runs, reader):
     query_count = len(queries)  # counted now: the log is emptied by the next request
     ways = {"threads cached": (anonymous, None), "no thread cached": (anonymous, forget_threads),
             "nothing cached": (anonymous, lambda article: cache.clear()), "signed in": (signed_in, None)}
-    times = {way: [] for way in ways}
+    times, cpu_times, database_cpu = {way: [] for way in ways}, {way: [] for way in ways}, DatabaseCpu()
     deadline = time.perf_counter() + PAGE_BUDGET_SECONDS
     for number in range(2, 2 + runs):
         for way, (client, forget) in ways.items():
             if forget:
                 forget(article)
+            database_started, cpu_started = database_cpu.seconds(), time.thread_time()
             started = time.perf_counter()
             page_cache_miss(client, url, number)
             times[way].append((time.perf_counter() - started) * 1000)
+            used = time.thread_time() - cpu_started
+            if database_started is not None:
+                used += database_cpu.seconds() - database_started
+            cpu_times[way].append(used * 1000)
             if forget:
                 page_cache_miss(client, url, -number)  # every thread cached again
         if number >= 4 and time.perf_counter() > deadline:
             break
-    return response.content, query_count, times
+    return response.content, query_count, times, cpu_times
 
 
 def bench_pages(sizes, runs, seed, log):
@@ -212,11 +221,11 @@ def bench_pages(sizes, runs, seed, log):
             threads=min(size, settings.COMMENTS_PER_PAGE) or None,
             max_depth=settings.COMMENTS_MAX_DEPTH,
         )
-        html, queries, times = measure_page(made.articles[0], runs, reader)
+        html, queries, times, cpu_times = measure_page(made.articles[0], runs, reader)
         baseline = html if baseline is None else baseline
         shown = html.count(b'<li id="comment-')
         per_comment = (len(html) - len(baseline)) / shown if shown else 0
-        results.append(PageResult(size, shown, queries, per_comment, times))
+        results.append(PageResult(size, shown, queries, per_comment, times, cpu_times))
         log(f"  page with {size} comments: " + ", ".join(
             f"{way} {statistics.median(ms):.1f} ms" for way, ms in times.items()))
     return results
@@ -328,6 +337,11 @@ def table(pages, replies, render=None):
                           ("signed in", 13)))
         lines.append(f"{page.comments:>9,} {page.shown:>6,} {cells} {page.queries:>8} "
                      f"{page.bytes_per_comment:>14.0f}   " + ", ".join(targets))
+        cpu_cells = " ".join(f"{statistics.median(page.cpu_times[way]):>{width}.1f}" for way, width in
+                             (("threads cached", 15), ("no thread cached", 17), ("nothing cached", 15),
+                              ("signed in", 13)))
+        lines.append(f"{'CPU':>16} {cpu_cells}   (median ms of CPU time: this process"
+                     f"{' and its PostgreSQL backend' if connection.vendor == 'postgresql' else ''})")
     lines.append("(targets compare medians, as issue 7 sets them: with every thread's markup cached, "
                  "and with none; \"nothing cached\" also renders the article's own part, which is "
                  "kept until the article changes, and has no target; the signed-in reader's page is "
