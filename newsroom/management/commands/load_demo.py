@@ -14,8 +14,8 @@ from PIL import Image, ImageDraw
 
 from comments.demo import load_seed_discussion, moderate_seed_discussion
 from comments.permissions import moderators_group
-from newsroom.demo import articles as demo
 from newsroom import versions
+from newsroom.demo import articles as demo
 from newsroom.demo import seed
 from newsroom.models import Article, Author, Section, Tag, User
 from notifications.models import NotificationSettings
