@@ -12,7 +12,7 @@ moves the discussion's version, so the notice above the form is on every page at
 Where it runs: after a comment is posted or edited (the backlog can only grow then), after
 moderators' decisions (it can only shrink then), and on the worker's timer (`recheck`: it
 ages and clears with nobody acting too), always after the thread's lock is released
-(the caller's transaction has committed), never inside it. It costs one aggregate over the
+(the caller's transaction has committed), never inside it. After a post it costs one query: the
 article's pending comments (the partial index comment_pending_article) and a site count
 that stops at its limit; after decisions, only the few switched articles are looked at
 (the partial index article_backlog_switched). A switch is a conditional UPDATE, so two
@@ -24,10 +24,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Subquery, Value
 from django.utils import timezone
 
 from comments import actions, versions
+from comments.managers import CountOf
 from comments.models import Comment, ModerationLog
 from newsroom.models import Article
 
@@ -49,9 +50,20 @@ def site_backlog():
 
 
 def after_post(article):
-    """A comment was posted or edited into an article's discussion: switch it if needed."""
+    """A comment was posted or edited into an article's discussion: switch it if needed. The
+    article's backlog and the site's are read in one query (every post pays for it)."""
     if enabled() or article.backlog_premoderated or article.backlog_closed:
-        settle(article.pk, site_backlog(), article.backlog_premoderated, article.backlog_closed)
+        pending = Comment.objects.filter(status=PENDING).order_by()  # unordered, as site_backlog
+        theirs = pending.filter(article_id=article.pk)
+        limit = settings.COMMENTS_BACKLOG_SITE
+        backlog = Article.objects.filter(pk=article.pk).order_by().values(
+            pending=CountOf(theirs.values("pk")),
+            oldest=Subquery(theirs.order_by("created_at").values("created_at")[:1]),
+            site=CountOf(pending.values("pk")[:limit]) if limit else Value(0),
+        ).first()
+        if backlog is not None:  # the article may have been deleted since
+            settle(article.pk, backlog["site"], article.backlog_premoderated, article.backlog_closed,
+                   backlog=backlog)
 
 
 def after_decisions():
@@ -85,12 +97,14 @@ def recheck():
             settle(article_id, site, premoderated, closed)
 
 
-def settle(article_id, site, premoderated, closed):
+def settle(article_id, site, premoderated, closed, backlog=None):
     """Compare the article's backlog (and the site's, `site`) with the limits and switch what
     must change from the state it was read in (`premoderated`, `closed`); the switch itself
-    checks that state again, in the database."""
-    backlog = Comment.objects.filter(article_id=article_id, status=PENDING).aggregate(
-        pending=Count("id"), oldest=Min("created_at"))
+    checks that state again, in the database. `backlog`: the article's pending count and
+    oldest pending time, if the caller has read them already."""
+    if backlog is None:
+        backlog = Comment.objects.filter(article_id=article_id, status=PENDING).aggregate(
+            pending=Count("id"), oldest=Min("created_at"))
     pending, oldest = backlog["pending"], backlog["oldest"]
     age = timezone.now() - oldest if oldest else timedelta(0)
     article_limit, site_limit = settings.COMMENTS_BACKLOG_ARTICLE, settings.COMMENTS_BACKLOG_SITE
