@@ -146,6 +146,34 @@ def test_a_guest_is_known_by_their_address(article, settings):
     assert again.guest and again.repeats == 1 and elsewhere.repeats == 0
 
 
+def test_a_writers_history_is_their_last_comments_and_the_days_repeats_read_in_one_query(
+        article, monkeypatch, django_assert_num_queries):
+    from tests.factories import make_comment
+
+    monkeypatch.setattr(triage, "HISTORY", 5)
+    author, other = seasoned_account(), seasoned_account()
+    long_ago = timezone.now() - timedelta(days=3)
+    for number in range(3):  # older than the history looked at, and than the day's repeats
+        make_comment(article, author=author, body=f"Old {number} http://x.example", status=S.REMOVED,
+                     created_at=long_ago)
+    for status in (S.PUBLISHED, S.SPAM, S.PUBLISHED, S.REMOVED):
+        make_comment(article, author=author, body="Same words.", status=status)
+    edited = make_comment(article, author=author, body="Same words.")
+    for body in [f"See http://x.example/{number}" for number in range(12)]:
+        make_comment(article, author=other, body=body)
+    with django_assert_num_queries(1):
+        known = triage.account("Same words.", author, None)
+    # The last five: two removed long ago beyond them; the four repeats and the new one.
+    assert (known.guest, known.published, known.removed, known.repeats) == (False, 3, 2, 5)
+    # An edit is no repeat of itself, nor part of its writer's history.
+    editing = triage.account("Same words.", author, None, edited)
+    assert (editing.published, editing.removed, editing.repeats) == (2, 3, 4)
+    linking = triage.account("More at http://x.example/more", other, None)
+    assert (linking.published, linking.repeats) == (5, features.REPEATS_COUNTED)
+    fresh = triage.account("Anything.", UserFactory(), None)
+    assert (fresh.guest, fresh.published, fresh.removed, fresh.repeats) == (False, 0, 0, 0)
+
+
 def test_the_longest_comment_is_scored(article, settings):
     body = (INSULT + " " + ORDINARY + " ") * 200
     scores = triage.score(body[:settings.COMMENTS_MAX_LENGTH], seasoned_account())
