@@ -83,6 +83,8 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
     scores = triage.score(body, author, ip_address=ip_address)  # before the lock too
     if not confirmed and rules.may_break_rules(scores, author, person):
         raise MayBreakRules(scores)
+    # Whether it waits for a moderator depends on nothing the lock guards: decided before it.
+    status, why = rules.status_for(article, author, body, person, scores)
 
     with tree.locked(parent.tree_id if parent else None):
         if parent is not None:
@@ -103,7 +105,6 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
             return duplicate
         if author is None or not author.is_staff:
             ratelimit.hit(author, ip_address)
-        status, why = rules.status_for(article, author, body, person, scores)
         comment = Comment(
             article=article, parent=parent, author=author, guest_name=guest_name.strip(),
             guest_email=guest_email, body=body, body_html=body_html, status=status,
@@ -138,7 +139,8 @@ def save_new(comment):
     if comment.is_visible:
         comment.shown_at = comment.created_at
     comment.save()
-    versions.discussion_changed(comment, count=int(comment.is_visible))
+    # A new thread's root has no version yet to move: nothing was ever kept under its id.
+    versions.discussion_changed(comment, count=int(comment.is_visible), thread=comment.parent is not None)
     if comment.is_visible:  # a held one is notified about when it is approved (set_status)
         notifications.comments_shown([comment.pk])
     return comment

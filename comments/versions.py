@@ -21,8 +21,9 @@ write comments in bulk)
 - ``discussion_changed(comment, count=0, picks=0)``: after changing ``comment`` in a way the
   public can see (posted, edited, a status, a recommendation, replies locked, picked by the
   editors); ``count`` is the change of the article's public count, ``picks`` of its number
-  of editors' picks (``Article.pick_count``). Two small UPDATEs; call it inside the
-  transaction.
+  of editors' picks (``Article.pick_count``). Two small UPDATEs (one with ``thread=False``,
+  for a new thread's root, whose version nothing can have been kept under yet); call it
+  inside the transaction.
 - ``comments_added({article id: public count})``: after comments were written in bulk.
 - ``articles_changed(article_ids)``: after any other bulk change (a recount).
 Each of them also moves the front's generation once the transaction commits
@@ -48,7 +49,7 @@ from newsroom.models import Article, Author, User
 NAME_FIELDS = ("display_name", "username", "is_staff")
 
 
-def discussion_changed(comment, count=0, picks=0):
+def discussion_changed(comment, count=0, picks=0, thread=True):
     now = timezone.now()
     moved = {"discussion_version": F("discussion_version") + 1, "discussion_changed_at": now}
     if picks:
@@ -58,9 +59,10 @@ def discussion_changed(comment, count=0, picks=0):
         moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now,
                      has_newsroom_replies=newsroom_replies_after(comment, shown=count > 0))
     Article.objects.filter(pk=comment.article_id).update(**moved)
-    Comment.objects.filter(tree_id=comment.tree_id, level=0).update(
-        thread_version=F("thread_version") + 1
-    )
+    if thread:
+        Comment.objects.filter(tree_id=comment.tree_id, level=0).update(
+            thread_version=F("thread_version") + 1
+        )
     front.versions_moved()
 
 

@@ -96,10 +96,14 @@ def test_decisions_that_undo_others_move_versions_too(thread, writer):
 
 def test_a_new_thread_moves_the_discussion(thread):
     root, reply, other = thread
-    before = discussion_version(root.article)
+    before, root_version = discussion_version(root.article), thread_version(root)
     new = make_comment(root.article, author=UserFactory())
     assert discussion_version(root.article) > before
-    assert thread_version(new) >= 1
+    # Nothing can have been kept under a new root's id, so its thread has no version to move
+    # yet (one UPDATE fewer while new threads' lock is held), nor has any other thread.
+    assert (thread_version(new), thread_version(root)) == (0, root_version)
+    make_comment(parent=new, author=UserFactory())
+    assert thread_version(new) == 1
 
 
 def test_count_and_version_move_together(thread):
