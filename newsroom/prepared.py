@@ -17,7 +17,7 @@ same database.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models.query import get_related_populators
@@ -40,11 +40,15 @@ SHAPES_KEPT = 64  # compiled shapes (e.g. sort and offset) kept per query; then 
 INTS = "ints"  # the kind of a list of ints (for `__in`): its length is part of the shape
 
 
-def sentinel(kind, length):
-    """The sentinel for a value of this kind: one, or a list of distinct ones for INTS."""
+def sentinel(kind, length, number=0):
+    """The sentinel for the `number`th value of this kind in a query (each its own, or two
+    values of a kind would take each other's places): one, or a list of distinct ones for
+    INTS."""
     if kind == INTS:
-        return [SENTINELS[int] - 1_000_000 - number for number in range(length)]
-    return SENTINELS[kind]
+        return [SENTINELS[int] - 1_000_000 * (number + 1) - item for item in range(length)]
+    if kind is datetime:
+        return SENTINELS[datetime] + timedelta(seconds=number)
+    return SENTINELS[kind] + (number if kind is int else f"-{number}" if number else "")
 
 
 @dataclass
@@ -72,7 +76,9 @@ class PreparedQuery:
         self.model = None  # the model it reads, known once it has been built
 
     def sentinels(self, lengths):
-        return {name: sentinel(kind, lengths.get(name)) for name, kind in self.kinds.items()}
+        kinds = list(self.kinds.values())
+        return {name: sentinel(kind, lengths.get(name), kinds[:position].count(kind))
+                for position, (name, kind) in enumerate(self.kinds.items())}
 
     def connection(self, shape, lengths):
         """Where the ORM would send this queryset's reads."""
