@@ -12,9 +12,10 @@ moves the discussion's version, so the notice above the form is on every page at
 Where it runs: after a comment is posted or edited (the backlog can only grow then), after
 moderators' decisions (it can only shrink then), and on the worker's timer (`recheck`: it
 ages and clears with nobody acting too), always after the thread's lock is released
-(the caller's transaction has committed), never inside it. After a post it costs one query: the
-article's pending comments (the partial index comment_pending_article) and a site count
-that stops at its limit; after decisions, only the few switched articles are looked at
+(the caller's transaction has committed), never inside it. After a post it costs one
+query, compiled once per process (newsroom/prepared.py): the article's pending comments
+(the partial index comment_pending_article) and a site count that stops at its limit; after
+decisions, only the few switched articles are looked at
 (the partial index article_backlog_switched). A switch is a conditional UPDATE, so two
 requests racing to switch an article log it once.
 """
@@ -31,6 +32,7 @@ from comments import actions, versions
 from comments.managers import CountOf
 from comments.models import Comment, ModerationLog
 from newsroom.models import Article
+from newsroom.prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 PENDING = Comment.Status.PENDING
@@ -49,18 +51,26 @@ def site_backlog():
     return Comment.objects.filter(status=PENDING).order_by()[:limit].count() if limit else 0
 
 
+def backlogs(article, limit):
+    """The article's pending count and oldest pending time, and the site's pending count up to
+    `limit` (site_backlog), as one row."""
+    pending = Comment.objects.filter(status=PENDING).order_by()  # unordered, as site_backlog
+    theirs = pending.filter(article_id=article)
+    return Article.objects.filter(pk=article).order_by().values(
+        pending=CountOf(theirs.values("pk")),
+        oldest=Subquery(theirs.order_by("created_at").values("created_at")[:1]),
+        site=CountOf(pending.values("pk")[:limit]) if limit else Value(0),
+    )
+
+
+BACKLOGS = PreparedQuery(backlogs, shape=("limit",), article=int)
+
+
 def after_post(article):
     """A comment was posted or edited into an article's discussion: switch it if needed. The
     article's backlog and the site's are read in one query (every post pays for it)."""
     if enabled() or article.backlog_premoderated or article.backlog_closed:
-        pending = Comment.objects.filter(status=PENDING).order_by()  # unordered, as site_backlog
-        theirs = pending.filter(article_id=article.pk)
-        limit = settings.COMMENTS_BACKLOG_SITE
-        backlog = Article.objects.filter(pk=article.pk).order_by().values(
-            pending=CountOf(theirs.values("pk")),
-            oldest=Subquery(theirs.order_by("created_at").values("created_at")[:1]),
-            site=CountOf(pending.values("pk")[:limit]) if limit else Value(0),
-        ).first()
+        backlog = BACKLOGS.first(article=article.pk, limit=settings.COMMENTS_BACKLOG_SITE)
         if backlog is not None:  # the article may have been deleted since
             settle(article.pk, backlog["site"], article.backlog_premoderated, article.backlog_closed,
                    backlog=backlog)

@@ -20,16 +20,17 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from comments.managers import CountOf
 from comments.triage import features
 from comments.triage.linear import Linear
+from newsroom.prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 
@@ -129,35 +130,54 @@ def account(body, author, ip_address, comment=None):
     where this one links. Guests are known by their address."""
     from comments.models import Comment
 
+    since = timezone.now() - REPEAT_WINDOW
+    domains = tuple(sorted(features.linked_domains(body)))
+    if author is None:
+        if not ip_address:
+            return features.Account()
+        # A guest's history is not read: only what they repeat.
+        theirs = Comment.objects.filter(author=None, ip_address=ip_address)
+        if comment is not None:
+            theirs = theirs.exclude(pk=comment.pk)
+        return features.Account(guest=True, repeats=repeated(theirs, body, since, domains).count())
+    # One query, compiled once per shape: their last HISTORY comments' statuses, each row with
+    # the day's repeats beside it (one subquery, the database runs it once); a writer without
+    # comments has no history, and nothing to repeat.
+    rows = WRITERS_HISTORY.rows(author=author.pk, body=body, since=since,
+                                editing=comment.pk if comment is not None else 0,
+                                domains=domains, history=HISTORY)
+    statuses = [status for status, _ in rows]
     Status = Comment.Status
-    mine = Comment.objects.all()
-    if comment is not None:
-        mine = mine.exclude(pk=comment.pk)
-    if author is not None:
-        mine = mine.filter(author=author)
-    elif ip_address:
-        mine = mine.filter(author=None, ip_address=ip_address)
-    else:
-        return features.Account()
-    same = Q(body=body)
-    for domain in features.linked_domains(body):
-        same |= Q(body__icontains=domain)
-    repeated = mine.filter(same, created_at__gte=timezone.now() - REPEAT_WINDOW).order_by()
-    repeated = repeated.values("pk")[:features.REPEATS_COUNTED]
-    if author is None:  # a guest's history is not read: only what they repeat
-        return features.Account(guest=True, repeats=repeated.count())
-    # One query: what became of their last HISTORY comments, and (the same for each row, so
-    # Max) what the day's repeat; a writer without comments has no history and no repeats.
-    history = mine.order_by("-created_at", "-id")[:HISTORY].aggregate(
-        published=Count("pk", filter=Q(status=Status.PUBLISHED)),
-        removed=Count("pk", filter=Q(status__in=(Status.REMOVED, Status.SPAM))),
-        repeats=Max(CountOf(repeated)),
-    )
     return features.Account(
         guest=False, age_days=(timezone.now() - author.date_joined).total_seconds() / 86400,
-        published=history["published"], removed=history["removed"],
-        repeats=history["repeats"] or 0,
+        published=statuses.count(Status.PUBLISHED),
+        removed=sum(status in (Status.REMOVED, Status.SPAM) for status in statuses),
+        repeats=rows[0][1] if rows else 0,
     )
+
+
+def repeated(theirs, body, since, domains):
+    """Of `theirs` (a writer's comments), those since `since` with this text or a link to one
+    of these domains, up to features.REPEATS_COUNTED."""
+    same = Q(body=body)
+    for domain in domains:
+        same |= Q(body__icontains=domain)
+    return theirs.filter(same, created_at__gte=since).order_by().values("pk")[:features.REPEATS_COUNTED]
+
+
+def writers_history(author, body, since, editing, domains, history):
+    from comments.models import Comment
+
+    # The comment being edited (`editing`) is not part of its writer's history; no comment
+    # has id 0, so a new one excludes nothing.
+    theirs = Comment.objects.filter(author_id=author).exclude(pk=editing)
+    return (theirs.order_by("-created_at", "-id")
+            .annotate(repeats=CountOf(repeated(theirs, body, since, domains)))
+            .values_list("status", "repeats")[:history])
+
+
+WRITERS_HISTORY = PreparedQuery(writers_history, shape=("domains", "history"),
+                                author=int, body=str, since=datetime, editing=int)
 
 
 # The spam model's features, as a moderator would say them.
