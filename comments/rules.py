@@ -25,6 +25,7 @@ from django.utils.dateformat import format as format_date
 from comments import words
 from comments.errors import CommentError, DiscussionClosed
 from comments.models import Comment, Commenter
+from newsroom.prepared import PreparedQuery
 from notifications import confirmation
 
 
@@ -36,7 +37,12 @@ def standing(user):
     """The moderators' decisions about this person, or None."""
     if user is None or not user.is_authenticated:
         return None
-    return Commenter.objects.filter(user=user).first()
+    found = STANDING.objects(user=user.pk)
+    return found[0] if found else None
+
+
+# Read before every post and every comment form (compiled once per process).
+STANDING = PreparedQuery(lambda user: Commenter.objects.filter(user_id=user).order_by(), user=int)
 
 
 def refusal(author, person=None):

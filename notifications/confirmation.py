@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from newsroom.models import User
+from newsroom.prepared import PreparedQuery
 from newsroom.ratelimit import retry_after
 from notifications import tokens
 from notifications.models import NotificationSettings
@@ -42,8 +43,16 @@ def resend(user):
 
 
 def awaiting(user):
-    """Whether this account has never confirmed an address since it signed up."""
-    return NotificationSettings.objects.filter(user=user, awaiting_first_confirmation=True).exists()
+    """Whether this account has never confirmed an address since it signed up (asked before
+    every post: compiled once per process)."""
+    return AWAITING.first(user=user.pk) is not None
+
+
+AWAITING = PreparedQuery(
+    lambda user: NotificationSettings.objects.filter(user_id=user, awaiting_first_confirmation=True)
+    .order_by().values("pk")[:1],
+    user=int,
+)
 
 
 def is_confirmed(user):
