@@ -5,16 +5,17 @@ what, what the public count is, how trees are locked) live in one place.
 """
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from comments import capacity, ratelimit, rules, tree, triage, versions
 from comments.errors import CommentError, DiscussionClosed, MayBreakRules, NoSuchComment, NotAllowed
 from comments.models import Comment, CommentRevision, ModerationLog, Recommendation
+from newsroom.prepared import PreparedQuery
 from newsroom.text import render_comment, strip_nul
 from notifications import queue as notifications
 
@@ -91,15 +92,13 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
             # The thread's lock, then the parent's row (the lock order, comments/tree.py):
             # a removal or deletion of the parent either committed before this read (and the
             # reply is refused) or waits until the reply has committed. Fresh lft/rght too.
-            parent = Comment.objects.for_change().get(pk=parent.pk)
+            parent = tree.read_for_change(parent.pk)
             if not parent.is_visible:  # answered exactly as a comment that does not exist
                 raise CommentError(NO_PARENT)
             if parent.article_id != article.pk:
                 raise CommentError("That comment belongs to another discussion.")
             if parent.replies_locked:
                 raise DiscussionClosed("A moderator has closed replies to this comment.")
-        if author is not None and not account_open(author):
-            raise NotAllowed(ACCOUNT_CLOSED)
         duplicate = find_duplicate(article, body, author, guest_name, ip_address, parent)
         if duplicate:
             return duplicate
@@ -118,15 +117,34 @@ def post_comment(*, article, body, author=None, guest_name="", guest_email="", p
     return comment
 
 
-def account_open(author):
-    """Whether the account may still post, read under its row's lock, which this transaction
-    keeps until the comment is committed: deleting an account closes it first (an UPDATE of
-    that row, committed on its own, newsroom/privacy.py), so a post from another tab either
-    commits before the deletion starts forgetting the account's comments, and is forgotten
-    with them, or finds the account closed. Another post by the same person waits a moment;
-    nobody else's does."""
+def open_account(account, duplicate):
+    """The account's row if it may still post, locked until the transaction ends (the comment
+    is committed): deleting an account closes it first (an UPDATE of that row, committed on
+    its own, newsroom/privacy.py), so a post from another tab either commits before the
+    deletion starts forgetting the account's comments, and is forgotten with them, or finds
+    the account closed. Another post by the same person waits a moment; nobody else's does.
+    With it, the id of the comment this one would repeat (`duplicate`, a subquery), if any."""
     return (get_user_model().objects.select_for_update(no_key=True)
-            .filter(pk=author.pk, is_active=True).exists())
+            .filter(pk=account, is_active=True).order_by()
+            .annotate(duplicate=duplicate).values_list("duplicate"))
+
+
+def same_comment(article, body, since, account, parent=None):
+    same = Comment.objects.filter(article_id=article, body=body, created_at__gte=since, author_id=account)
+    same = same.filter(parent_id=parent) if parent is not None else same.filter(parent__isnull=True)
+    return Subquery(same.order_by("pk").values("pk")[:1])
+
+
+# Asked inside the thread's lock by every post from an account (compiled once per process).
+OPEN_ACCOUNT_REPLY = PreparedQuery(
+    lambda account, article, parent, body, since:
+    open_account(account, same_comment(article, body, since, account, parent)),
+    account=int, article=int, parent=int, body=str, since=datetime,
+)
+OPEN_ACCOUNT_ROOT = PreparedQuery(
+    lambda account, article, body, since: open_account(account, same_comment(article, body, since, account)),
+    account=int, article=int, body=str, since=datetime,
+)
 
 
 def save_new(comment):
@@ -147,15 +165,24 @@ def save_new(comment):
 
 
 def find_duplicate(article, body, author, guest_name, ip_address, parent):
-    same = Comment.objects.filter(
-        article=article, parent=parent, body=body,
-        created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-    )
-    if author is not None:
-        same = same.filter(author=author)
+    """The same text from the same writer in the same place within DUPLICATE_WINDOW (a double
+    click, a resubmitted form), or None. For an account, asked in one query with the
+    account's row, which it locks (open_account); NotAllowed if the account is closed."""
+    since = timezone.now() - DUPLICATE_WINDOW
+    if author is None:
+        return Comment.objects.filter(
+            article=article, parent=parent, body=body, created_at__gte=since,
+            author=None, guest_name=guest_name.strip(), ip_address=ip_address,
+        ).order_by("pk").first()
+    if parent is not None:
+        found = OPEN_ACCOUNT_REPLY.rows(account=author.pk, article=article.pk, parent=parent.pk,
+                                        body=body, since=since)
     else:
-        same = same.filter(author=None, guest_name=guest_name.strip(), ip_address=ip_address)
-    return same.order_by("pk").first()
+        found = OPEN_ACCOUNT_ROOT.rows(account=author.pk, article=article.pk, body=body, since=since)
+    if not found:
+        raise NotAllowed(ACCOUNT_CLOSED)
+    [(duplicate,)] = found
+    return None if duplicate is None else Comment.objects.get(pk=duplicate)
 
 
 def edit_comment(comment, user, body, confirmed=False):

@@ -32,6 +32,8 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from newsroom.prepared import PreparedQuery
+
 # Advisory lock keys are two 32-bit integers: a namespace for this app, then the tree.
 LOCK_NAMESPACE = 0x636D  # "cm"
 NEW_TREE = 0  # tree ids start at 1, so 0 is free to mean "creating a new thread"
@@ -64,10 +66,29 @@ def locked(tree_id=None):
 def changing(comment):
     """A transaction holding the comment's thread lock, then its row: yields the comment
     read fresh under both, so what the change reads (its status) is what it replaces."""
+    with locked(comment.tree_id):
+        yield read_for_change(comment.pk)
+
+
+def read_for_change(pk):
+    """The comment read fresh and its row locked until the transaction ends (the second step
+    of the lock order, after its thread's lock), as Comment.objects.for_change().get(pk=pk)
+    reads it; compiled once per process, as every reply and every change reads one."""
     from comments.models import Comment
 
-    with locked(comment.tree_id):
-        yield Comment.objects.for_change().get(pk=comment.pk)
+    found = FOR_CHANGE.objects(pk=pk)
+    if not found:
+        raise Comment.DoesNotExist(f"No comment {pk}.")
+    return found[0]
+
+
+def for_change(pk):
+    from comments.models import Comment
+
+    return Comment.objects.for_change().filter(pk=pk).order_by()
+
+
+FOR_CHANGE = PreparedQuery(for_change, pk=int)
 
 
 @contextmanager

@@ -211,7 +211,7 @@ def delete_account(user, *, withdraw):
     if not may_delete_themselves(user):
         raise PermissionDenied(STAFF_REFUSAL)
     # Closed first, on its own: a post under way in another tab holds the account's row until
-    # it commits (comments/actions.account_open), so once this has committed every comment
+    # it commits (comments/actions.open_account), so once this has committed every comment
     # the person will ever have is in the table for forget_author to find.
     User.objects.filter(pk=user.pk).update(is_active=False)
     try:

@@ -389,14 +389,14 @@ def test_a_comment_under_way_in_another_tab_when_the_deletion_starts_is_forgotte
     settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
     article, person = ArticleFactory(), UserFactory(display_name="Rita Rivers")
     make_comment(article, author=person, body="An earlier comment.", ip_address="192.0.2.1")
-    inside, real_find_duplicate = threading.Event(), actions.find_duplicate
+    inside, real_hit = threading.Event(), actions.ratelimit.hit
 
-    def slow_find_duplicate(*args):  # the posting transaction, paused just before its insert
+    def slow_hit(*args):  # the posting transaction, past its checks, paused just before its insert
         inside.set()
         time.sleep(0.5)
-        return real_find_duplicate(*args)
+        return real_hit(*args)
 
-    monkeypatch.setattr(actions, "find_duplicate", slow_find_duplicate)
+    monkeypatch.setattr(actions.ratelimit, "hit", slow_hit)
 
     def work(number):
         if number == 0:

@@ -345,3 +345,45 @@ def test_an_empty_post_is_answered_with_the_form_errors(client, article, reader)
     assert "Please write something before posting." in response.content.decode()
     comment = make_comment(article, author=reader)
     assert client.post(f"/comments/{comment.pk}/edit/", {}).status_code == 400
+
+
+def test_the_same_text_sent_again_in_the_same_place_is_the_same_comment(article, settings):
+    """A double click or a resubmitted form: the comment already posted, counted once against
+    the flood limits; the same words elsewhere, by someone else, or later, are a new comment."""
+    from comments import actions
+
+    settings.COMMENTS_RATE_LIMITS = [(2, 60)]
+    writer, other = UserFactory(), UserFactory()
+    root = actions.post_comment(article=article, author=writer, body="Same words.")
+    assert actions.post_comment(article=article, author=writer, body="Same words.") == root
+    reply = actions.post_comment(article=article, author=writer, body="Same words.", parent=root)
+    assert reply != root and reply.parent == root
+    assert actions.post_comment(article=article, author=writer, body="Same words.", parent=root) == reply
+    theirs = actions.post_comment(article=article, author=other, body="Same words.", parent=root)
+    assert theirs not in (root, reply)
+    Comment.objects.filter(pk=root.pk).update(created_at=timezone.now() - actions.DUPLICATE_WINDOW * 2)
+    assert Comment.objects.filter(author=writer).count() == 2  # both within the limit of two
+    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
+    later = actions.post_comment(article=article, author=writer, body="Same words.")
+    assert later not in (root, reply)
+    assert Comment.objects.filter(author=writer).count() == 3
+
+
+def test_an_accounts_post_locks_the_account_and_finds_its_duplicate_in_one_query(article):
+    """Inside the thread's lock: the lock, the parent, the account and its duplicate (one
+    query), then the writes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments import actions
+
+    writer = UserFactory()
+    root = actions.post_comment(article=article, author=writer, body="A root.")
+    with CaptureQueriesContext(connection) as queries:
+        actions.post_comment(article=article, author=writer, body="A reply.", parent=root)
+    account_reads = [query["sql"] for query in queries
+                     if query["sql"].startswith("SELECT") and '"newsroom_user"' in query["sql"]]
+    assert len(account_reads) == 1, account_reads
+    assert '"comments_comment"' in account_reads[0]  # the duplicate, asked beside it
+    if connection.vendor == "postgresql":
+        assert "FOR NO KEY UPDATE" in account_reads[0]
