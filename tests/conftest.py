@@ -47,6 +47,14 @@ def tasks_run_at_once(settings):
 
 
 @pytest.fixture
+def no_flood_limits(settings):
+    """People and addresses post as often as the test needs (modules that post a lot ask for it
+    with pytest.mark.usefixtures); a test of the limits sets its own after it."""
+    settings.COMMENTS_RATE_LIMITS = []
+    settings.COMMENTS_IP_RATE_LIMITS = []
+
+
+@pytest.fixture
 def article():
     """A published article open for comments; modules that need a particular one override it."""
     from tests.factories import ArticleFactory

@@ -3,11 +3,16 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from comments import actions, tree
+from comments import actions, moderation, tree
 from comments.models import Comment
 from comments.permissions import moderators_group
 from newsroom.models import Article, Author, Section, Tag, User
 from newsroom.text import render_comment
+
+PASSWORD = "correct horse battery staple"  # every UserFactory account's
+NEW_PASSWORD = "plum-kettle-orbit-97"  # one a new account chooses (the password rules take it)
+# A comment the shipped abuse model scores past COMMENTS_ABUSE_HOLD: its writer is nudged first.
+INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"reader{n}")
     display_name = factory.Faker("name")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
 
 class StaffFactory(UserFactory):
@@ -105,3 +110,9 @@ def moderator(username="mod", **fields):
     user = UserFactory(username=username, is_staff=True, **fields)
     user.groups.add(moderators_group())
     return user
+
+
+def flag_by(comment, n, reason="abuse"):
+    """Flags on the comment from `n` readers."""
+    for _ in range(n):
+        moderation.flag(comment, UserFactory(), reason)

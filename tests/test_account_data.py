@@ -21,11 +21,10 @@ from newsroom import privacy
 from newsroom.models import Article, User
 from newsroom.names import DELETED_NAME
 from notifications.models import Follow, Notification, NotificationSettings
-from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, moderator
+from tests.factories import PASSWORD, ArticleFactory, StaffFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
 
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +16,14 @@ def test_password_guessing_from_one_address_is_stopped_with_429(client, url):
     UserFactory(username="target", is_staff=True)  # the admin signs in staff only
     for guess in ["a", "b", "c"]:
         assert client.post(url, {"username": "target", "password": guess}).status_code == 200
-    response = client.post(url, {"username": "target", "password": "correct horse battery staple"})
+    response = client.post(url, {"username": "target", "password": PASSWORD})
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
     assert "Too many attempts from your address." in response.content.decode()
     assert "_auth_user_id" not in client.session
     # Reading the page is never limited; other addresses are not affected.
     assert client.get(url).status_code == 200
-    other = client.post(url, {"username": "target", "password": "correct horse battery staple"},
+    other = client.post(url, {"username": "target", "password": PASSWORD},
                         REMOTE_ADDR="10.0.0.2")
     assert other.status_code == 302
 

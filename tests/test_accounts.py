@@ -10,19 +10,11 @@ from django.test import Client
 
 from newsroom.accounts import SignupForm
 from newsroom.models import User
-from tests.factories import UserFactory
+from tests.factories import NEW_PASSWORD, PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "plum-kettle-orbit-97"
-FACTORY_PASSWORD = "correct horse battery staple"
 NULL = "Null characters are not allowed."
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The site's password hashing is slow on purpose; these tests are about what people see."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def signup_data(**changes):
@@ -30,8 +22,8 @@ def signup_data(**changes):
         "username": "alice",
         "display_name": "Alice Liddell",
         "email": "alice@example.com",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
         **changes,
     }
 
@@ -87,7 +79,7 @@ def test_sign_up_signs_the_person_in_and_the_header_shows_their_display_name(cli
     assert "Welcome, Alice Liddell. You are signed in." in html(response)
     user = User.objects.get(username="alice")
     assert user.email == "alice@example.com"
-    assert user.check_password(PASSWORD)
+    assert user.check_password(NEW_PASSWORD)
     assert not user.is_staff
     assert signed_in_user(client) == user
 
@@ -142,7 +134,7 @@ def test_sign_up_links_to_sign_in_keeping_next(client):
 
 
 def test_mismatched_passwords_are_refused(client):
-    response = client.post("/accounts/signup/", signup_data(password2=PASSWORD + "x"))
+    response = client.post("/accounts/signup/", signup_data(password2=NEW_PASSWORD + "x"))
     assert response.status_code == 200
     assert "The two password fields didn’t match." in field_errors(response, "password2")
     assert not User.objects.exists()
@@ -266,7 +258,7 @@ def test_a_signed_in_person_opening_sign_up_is_sent_home(client):
 
 def test_sign_in_shows_the_display_name_and_goes_to_next(client):
     UserFactory(username="bob", display_name="Bob Cratchit")
-    data = {"username": "bob", "password": FACTORY_PASSWORD, "next": "/search/"}
+    data = {"username": "bob", "password": PASSWORD, "next": "/search/"}
     response = client.post("/accounts/login/?next=/search/", data)
     assert response["Location"] == "/search/"
     assert "Bob Cratchit" in header(client.get("/"))
@@ -283,7 +275,7 @@ def test_wrong_password_is_refused_plainly(client):
 @pytest.mark.parametrize("field", ["username", "password"])
 def test_null_bytes_in_sign_in_are_refused(client, field):
     UserFactory(username="bob")
-    data = {"username": "bob", "password": FACTORY_PASSWORD, field: "bo\x00b"}
+    data = {"username": "bob", "password": PASSWORD, field: "bo\x00b"}
     response = client.post("/accounts/login/", data)
     assert response.status_code == 200
     assert NULL in field_errors(response, field)
@@ -326,7 +318,7 @@ def test_changing_display_name_and_email(client):
     user = UserFactory(display_name="Bob Cratchit")
     client.force_login(user)
     data = {"display_name": "Robert C.", "email": "robert@example.com",
-            "current_password": "correct horse battery staple"}
+            "current_password": PASSWORD}
     response = client.post("/accounts/profile/", data, follow=True)
     assert response.redirect_chain == [("/accounts/profile/", 302)]
     assert "Your changes are saved." in html(response)
@@ -400,15 +392,15 @@ def test_changing_the_password(client):
     assert '<label for="id_old_password">' in page and '<label for="id_new_password1">' in page
     response = client.post(
         "/accounts/password_change/",
-        {"old_password": FACTORY_PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD},
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
         follow=True,
     )
     assert response.redirect_chain == [("/accounts/password_change/done/", 302)]
     assert "<h1>Password changed</h1>" in html(response)
     assert "Bob Cratchit" in header(response), "still signed in after the change"
     client.post("/accounts/logout/")
-    assert sign_in(client, "bob", FACTORY_PASSWORD).status_code == 200
-    assert sign_in(client, "bob", PASSWORD).status_code == 302
+    assert sign_in(client, "bob", PASSWORD).status_code == 200
+    assert sign_in(client, "bob", NEW_PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -417,22 +409,22 @@ def test_changing_the_password(client):
         ({"old_password": "wrong"}, "old_password", "Your old password was entered incorrectly."),
         ({"new_password1": "x7-kite", "new_password2": "x7-kite"}, "new_password2",
          "This password is too short."),
-        ({"new_password2": PASSWORD + "x"}, "new_password2",
+        ({"new_password2": NEW_PASSWORD + "x"}, "new_password2",
          "The two password fields didn’t match."),
-        ({"new_password1": "a\x00" + PASSWORD}, "new_password1", NULL),
+        ({"new_password1": "a\x00" + NEW_PASSWORD}, "new_password1", NULL),
         ({"old_password": "a\x00b"}, "old_password", NULL),
     ],
 )
 def test_password_change_refusals_say_why(client, data, field, message):
     user = UserFactory()
     client.force_login(user)
-    data = {"old_password": FACTORY_PASSWORD, "new_password1": PASSWORD,
-            "new_password2": PASSWORD, **data}
+    data = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD, **data}
     response = client.post("/accounts/password_change/", data)
     assert response.status_code == 200
     assert message in field_errors(response, field)
     user.refresh_from_db()
-    assert user.check_password(FACTORY_PASSWORD)
+    assert user.check_password(PASSWORD)
 
 
 # Password reset
@@ -464,17 +456,17 @@ def test_password_reset_email_lets_the_person_set_a_new_password_and_sign_in(cli
     assert "<h1>Choose a new password</h1>" in html(response)
     set_password_url = response.redirect_chain[-1][0]
     response = client.post(
-        set_password_url, {"new_password1": PASSWORD, "new_password2": PASSWORD}, follow=True
+        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
     )
     assert response.redirect_chain == [("/accounts/reset/done/", 302)]
     assert "<h1>Password set</h1>" in html(response)
     assert 'href="/accounts/login/"' in html(response)
 
-    assert sign_in(client, "carol", FACTORY_PASSWORD).status_code == 200
-    response = sign_in(client, "carol", PASSWORD, follow=True)
+    assert sign_in(client, "carol", PASSWORD).status_code == 200
+    response = sign_in(client, "carol", NEW_PASSWORD, follow=True)
     assert "Carol O'Brien & Co" in header(response)
     user.refresh_from_db()
-    assert user.check_password(PASSWORD)
+    assert user.check_password(NEW_PASSWORD)
 
 
 def test_the_reset_email_carries_no_display_name(client):
@@ -494,7 +486,7 @@ def test_a_reset_link_works_only_once(client):
     client.post("/accounts/password_reset/", {"email": "carol@example.com"})
     link = reset_link(mail.outbox[0])
     set_password_url = client.get(link)["Location"]
-    client.post(set_password_url, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     other_browser = Client()
     response = other_browser.get(link, follow=True)
     assert "<h1>This link no longer works</h1>" in html(response)

@@ -8,13 +8,7 @@ from comments.models import Comment, CommentRevision
 from newsroom.models import Article
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-    settings.COMMENTS_IP_RATE_LIMITS = [(1000, 60)]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_flood_limits")]
 
 
 @pytest.fixture

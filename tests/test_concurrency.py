@@ -26,17 +26,12 @@ pytestmark = [
         reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen",
     ),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_flood_limits"),
 ]
 
 WORKERS = 8
 POSTS_EACH = 25
 SEED_THREADS = 3
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = []
-    settings.COMMENTS_IP_RATE_LIMITS = []
 
 
 def run_workers(count, work):

@@ -14,8 +14,8 @@ from comments.models import Comment, ModerationLog
 from newsroom.models import User
 from notifications import confirmation, tokens
 from notifications.models import NotificationSettings
-from tests.factories import ArticleFactory, UserFactory
-from tests.test_accounts import FACTORY_PASSWORD, signup_data
+from tests.factories import PASSWORD, ArticleFactory, UserFactory
+from tests.test_accounts import signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +175,6 @@ def test_a_link_mailed_to_an_address_the_account_left_is_not_sent(django_capture
 
 def test_the_account_page_links_to_notification_settings(client):
     user = UserFactory(username="reader")
-    client.login(username="reader", password=FACTORY_PASSWORD)
+    client.login(username="reader", password=PASSWORD)
     assert 'href="/notifications/"' in client.get("/accounts/profile/").content.decode()
     assert user

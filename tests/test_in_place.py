@@ -11,22 +11,10 @@ from django.utils import timezone
 
 from comments.models import Comment, Flag, Word
 from newsroom.pagecache import local_pages
-from tests.factories import ArticleFactory, UserFactory, make_comment
+from tests.factories import INSULT, ArticleFactory, UserFactory, make_comment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_flood_limits")]
 JSON = {"Accept": "application/json"}
-INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
-
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-    settings.COMMENTS_IP_RATE_LIMITS = [(1000, 60)]
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory()
 
 
 @pytest.fixture

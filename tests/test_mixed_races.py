@@ -35,17 +35,12 @@ pytestmark = [
         reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen",
     ),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_flood_limits"),
 ]
 
 S = Comment.Status
 HIDDEN_BY = {S.REMOVED, S.SPAM, S.DELETED, S.PENDING, S.FLAGGED}
 PAUSE = 1.0  # seconds a paused writer waits for the other to get past it (it must not)
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = []
-    settings.COMMENTS_IP_RATE_LIMITS = []
 
 
 def stale_log_entries():

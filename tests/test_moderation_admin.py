@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from comments import moderation
 from comments.models import Comment, Commenter, Flag, ModerationLog, Word
-from tests.factories import ArticleFactory, SectionFactory, UserFactory, make_comment, moderator
+from tests.factories import ArticleFactory, SectionFactory, UserFactory, flag_by, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -35,11 +35,6 @@ def listed(response):
     """The comment ids on a changelist page, in order."""
     assert response.status_code == 200, response.content[:500]
     return [int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', response.content.decode())]
-
-
-def flag_by(comment, n, reason="abuse"):
-    for _ in range(n):
-        moderation.flag(comment, UserFactory(), reason)
 
 
 @pytest.fixture

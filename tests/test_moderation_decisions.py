@@ -6,7 +6,7 @@ import pytest
 from comments import moderation
 from comments.errors import CommentError
 from comments.models import Comment, Flag, ModerationLog
-from tests.factories import UserFactory, make_comment, moderator
+from tests.factories import UserFactory, flag_by, make_comment, moderator
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -27,11 +27,6 @@ def count(article):
 def status(comment):
     comment.refresh_from_db()
     return comment.status
-
-
-def flag_by(comment, n, reason="abuse"):
-    for _ in range(n):
-        moderation.flag(comment, UserFactory(), reason)
 
 
 @pytest.mark.parametrize("start, action, end", [

@@ -11,7 +11,6 @@ from comments.models import Comment
 from newsroom import names
 from newsroom.models import User
 from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment
-from tests.test_accounts import fast_password_hashing  # noqa: F401  (autouse)
 from tests.test_accounts import field_errors as errors
 from tests.test_accounts import signup_data
 

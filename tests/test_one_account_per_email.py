@@ -9,8 +9,7 @@ from django.db import IntegrityError, transaction
 
 from newsroom.accounts import ProfileView, SignupView
 from newsroom.models import User
-from tests.factories import StaffFactory, UserFactory
-from tests.test_accounts import fast_password_hashing  # noqa: F401  (autouse)
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 from tests.test_accounts import field_errors as errors
 from tests.test_accounts import signup_data
 
@@ -38,13 +37,13 @@ def test_the_account_page_refuses_an_address_another_account_uses(client):
     bob = UserFactory(username="bob", display_name="Bob", email="bob@example.com")
     client.force_login(bob)
     response = client.post("/accounts/profile/", {"display_name": "Bob", "email": "CAROL@example.com",
-                                                  "current_password": "correct horse battery staple"})
+                                                  "current_password": PASSWORD})
     assert TAKEN in errors(response, "email")
     bob.refresh_from_db()
     assert bob.email == "bob@example.com"
     # Keeping one's own address, in another case, is no clash.
     response = client.post("/accounts/profile/", {"display_name": "Bobby", "email": "Bob@Example.com",
-                                                  "current_password": "correct horse battery staple"})
+                                                  "current_password": PASSWORD})
     assert response.status_code == 302
 
 
@@ -75,7 +74,7 @@ def test_an_account_page_change_that_loses_the_race_gets_the_form_error(client):
 
     with mock.patch.object(ProfileView, "form_valid", lose_the_race):
         response = client.post("/accounts/profile/", {"display_name": "Bob", "email": "new@example.com",
-                                                      "current_password": "correct horse battery staple"})
+                                                      "current_password": PASSWORD})
     assert response.status_code == 200
     assert TAKEN in errors(response, "email")
     bob.refresh_from_db()

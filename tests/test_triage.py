@@ -17,21 +17,14 @@ from comments.errors import MayBreakRules
 from comments.models import Comment, Commenter, ModerationLog
 from comments.triage import features, training
 from newsroom.demo import seed
-from tests.factories import ArticleFactory, StaffFactory, UserFactory, moderator
+from tests.factories import INSULT, StaffFactory, UserFactory, moderator
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_flood_limits")]
 S = Comment.Status
 
 SHOP = ("Cheap replica watches and designer bags, 85% off today only!!! "
         "Free shipping worldwide: http://replica-watch-outlet.shop")
-INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
 ORDINARY = "I think the council is wrong about the bus route, but the article is fair to both sides."
-
-
-@pytest.fixture
-def article(settings):
-    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = [(1000, 60)]
-    return ArticleFactory()
 
 
 def new_account():

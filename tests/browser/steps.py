@@ -4,15 +4,15 @@ import re
 
 from django.core import mail
 
-PASSWORD = "plum-kettle-orbit-97"
+from tests.factories import NEW_PASSWORD, PASSWORD
 
 
 def fill_sign_up_form(page, username, display_name):
     page.get_by_label("Username:").fill(username)
     page.get_by_label("Display name:").fill(display_name)
     page.get_by_label("Email address:").fill(f"{username}@example.com")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation:").fill(PASSWORD)
+    page.get_by_label("Password:", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Password confirmation:").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign up").click()
 
 
@@ -33,13 +33,28 @@ def confirm_address(page, username):
     page.get_by_role("button", name="Confirm my address").click()
 
 
-def sign_in(page, username, password="correct horse battery staple", next_url=""):
-    """Sign in on the site's page (tests.factories.UserFactory's password by default)."""
+def sign_in(page, username, password=PASSWORD, next_url=""):
+    """Sign in on the site's page (tests.factories.UserFactory's password by default), and
+    wait for the page it leads to."""
     page.goto(f"/accounts/login/{f'?next={next_url}' if next_url else ''}")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def sign_in_to_admin(page, username, password=PASSWORD):
+    """Sign in on the admin's own page (staff), landing on the admin's index."""
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+
+
+def box(page, comment):
+    """The comment's own text and actions, without the replies nested under it."""
+    return page.locator(f"#comment-{comment.pk} > article")
 
 
 def mark_page(page):

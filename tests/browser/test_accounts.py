@@ -2,10 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from newsroom.models import User
-from tests.browser.steps import PASSWORD, fill_sign_up_form
+from tests.browser.steps import fill_sign_up_form
+from tests.factories import NEW_PASSWORD
 
 pytestmark = pytest.mark.browser
-
 
 
 def test_reader_signs_up_signs_out_and_signs_in_again(page):
@@ -25,7 +25,7 @@ def test_reader_signs_up_signs_out_and_signs_in_again(page):
 
     account_nav.get_by_role("link", name="Sign in").click()
     page.get_by_label("Username:").fill("ada")
-    page.get_by_label("Password:").fill(PASSWORD)
+    page.get_by_label("Password:").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     account_nav.get_by_role("link", name="Your account: Ada Lovelace").click()

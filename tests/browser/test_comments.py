@@ -4,15 +4,10 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.browser.steps import confirm_address, fill_sign_up_form, sign_in
+from tests.browser.steps import box, confirm_address, fill_sign_up_form, sign_in
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
-pytestmark = pytest.mark.browser
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_flood_limits")]
 
 def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     article = ArticleFactory(headline="Bridge reopens")
@@ -54,11 +49,6 @@ def test_reader_signs_up_posts_replies_to_a_reply_edits_and_deletes(page):
     page.get_by_role("button", name="Delete comment").click()
     page.get_by_text("Your comment was deleted.").wait_for()
     assert page.get_by_text("Eleven years").count() == 0
-
-
-def box(page, comment):
-    """The comment's own text and actions, without the replies nested under it."""
-    return page.locator(f"#comment-{comment.pk} > article")
 
 
 def test_reader_collapses_a_thread(page):

@@ -11,18 +11,11 @@ from django.core.management import call_command
 
 from comments.models import Comment, Flag, ModerationLog
 from newsroom.models import Article
-from tests.factories import (ArticleFactory, AuthorFactory, SectionFactory, StaffFactory, UserFactory,
-                             make_comment, moderator)
+from tests.browser.steps import box, sign_in_to_admin
+from tests.factories import (PASSWORD, ArticleFactory, AuthorFactory, SectionFactory, StaffFactory,
+                             UserFactory, make_comment, moderator)
 
-pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
-
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-    settings.COMMENTS_IP_RATE_LIMITS = [(1000, 60)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_flood_limits")]
 
 
 @pytest.fixture
@@ -37,10 +30,6 @@ def step(page, csp_violations):
         assert not found, f"{done}: Content-Security-Policy violations:\n" + "\n".join(found)
 
     return check
-
-
-def box(page, comment):
-    return page.locator(f"#comment-{comment.pk} > article")
 
 
 def test_reader_journey_breaks_no_rule_of_the_policy(page, step):
@@ -123,13 +112,11 @@ def test_moderator_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step)
     deeper = make_comment(parent=reply, author=UserFactory(display_name="Third"), body="Good to hear.")
     held = make_comment(article, guest_name="A guest", body="First time here.", status=Comment.Status.PENDING)
     rude = make_comment(article, author=UserFactory(display_name="Rude"), body="You are all fools.")
-    moderator(username="mod", password=PASSWORD)
+    moderator(username="mod")
 
     response = page.goto("/admin/")
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    page.fill("#id_username", "mod")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "mod")
     page.locator("tr.model-comment th a").click()
     page.wait_for_url("**/admin/comments/comment/")
     step("signing in to the admin and opening the comments")
@@ -218,12 +205,9 @@ def test_moderator_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step)
 def test_editor_journey_in_the_admin_breaks_no_rule_of_the_policy(page, step):
     section = SectionFactory(name="Harbour")
     AuthorFactory(name="Ines Moreau")
-    StaffFactory(username="editor", password=PASSWORD)
+    StaffFactory(username="editor")
 
-    page.goto("/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "editor")
     page.goto("/admin/newsroom/article/add/")
     page.get_by_label("Headline").fill("Ferry strike ends")
     page.get_by_label("Body").fill("The ferries run again from Monday.")

@@ -7,21 +7,19 @@ import pytest
 
 from comments import moderation
 from comments.models import Comment
+from tests.browser.steps import sign_in_to_admin
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 S = Comment.Status
 
 
-def sign_in(page, username="mod"):
-    moderator(username=username, password=PASSWORD)
+def moderator_at_the_desk(page):
+    """A moderator, signed in to the admin at a laptop's width."""
+    moderator(username="mod")
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "mod")
 
 
 @pytest.fixture
@@ -44,7 +42,7 @@ def flagged(settings):
 
 def test_the_flagged_queue_fits_at_1366_in_priority_order_and_works_by_keyboard(page, flagged):
     article, c = flagged
-    sign_in(page)
+    moderator_at_the_desk(page)
     page.goto("/admin/comments/comment/?queue=flagged")
     # Every column is on screen, nothing scrolls sideways.
     edges = page.evaluate("[...document.querySelectorAll('#result_list thead th')].map(th => th.getBoundingClientRect().right)")
@@ -79,7 +77,7 @@ def test_a_removed_comment_is_restored_from_the_article_page(page, flagged):
     article, c = flagged
     gone = c["most"]
     moderation.decide(gone, "remove", moderator(username="other"), reason="abuse", note="Too far.")
-    sign_in(page)
+    moderator_at_the_desk(page)
     page.goto(article.get_absolute_url())
     item = page.locator(f"#comment-{gone.pk}")
     assert "Removed: not shown to readers" in item.inner_text()
@@ -95,7 +93,7 @@ def test_a_commenters_history_is_one_click_from_their_comment(page, flagged):
     article, c = flagged
     author = c["mild"].author
     more = make_comment(article, author=author, body="Another comment by the same writer.")
-    sign_in(page)
+    moderator_at_the_desk(page)
     page.goto(article.get_absolute_url())
     page.locator(f"#comment-{c['mild'].pk}").get_by_role("link", name="Their history").click()
     history = page.locator(".commenter-history")

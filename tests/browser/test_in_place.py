@@ -5,20 +5,10 @@ an open page says "N new comments" and shows them on click."""
 import pytest
 
 from comments.models import Comment, Flag, Word
-from tests.browser.steps import mark_page, sign_in, still_same_page
-from tests.factories import ArticleFactory, UserFactory, make_comment
+from tests.browser.steps import box, mark_page, sign_in, still_same_page
+from tests.factories import INSULT, ArticleFactory, UserFactory, make_comment
 
-pytestmark = pytest.mark.browser
-INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
-
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-
-
-def box(page, comment):
-    return page.locator(f"#comment-{comment.pk} > article")
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_flood_limits")]
 
 
 @pytest.mark.parametrize("size", [{"width": 390, "height": 844}, {"width": 1366, "height": 900}],

@@ -12,22 +12,13 @@ import pytest
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.browser.steps import open_link_in_mail, sign_in
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.browser.steps import box, open_link_in_mail, sign_in, sign_in_to_admin
+from tests.factories import PASSWORD, ArticleFactory, UserFactory, make_comment, moderator
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_flood_limits")]
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 S = Comment.Status
-
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
-
-
-def box(page, comment):
-    return page.locator(f"#comment-{comment.pk} > article")
 
 
 def first_words(page):
@@ -115,7 +106,7 @@ def test_email_change_asks_for_the_password_then_a_confirmation(page):
     page.get_by_label("Email").fill("rita.new@example.com")
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text("To change your email address, enter your current password.").wait_for()
-    page.get_by_label("Current password").fill("correct horse battery staple")
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text("We sent a link to rita.new@example.com").wait_for()
     open_link_in_mail(page, "rita.new@example.com", r"/notifications/confirm/\S+/")
@@ -182,12 +173,9 @@ def test_approve_from_the_pending_queue_then_spam_and_restore(page):
     article = ArticleFactory()
     waiting = make_comment(article, body="Held for a look.", status=S.PENDING)
     advert = make_comment(article, body="Cheap watches at my shop!")
-    moderator(username="mod", password="correct horse battery staple")
+    moderator(username="mod")
     page.set_viewport_size(DESKTOP)
-    page.goto("/admin/login/")
-    page.fill("#id_username", "mod")
-    page.fill("#id_password", "correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "mod")
 
     page.goto("/admin/comments/comment/?queue=pending")
     page.locator(f"input.action-select[value='{waiting.pk}']").check()

@@ -2,11 +2,10 @@ import pytest
 
 from comments import moderation
 from comments.models import Comment, Flag, ModerationLog
+from tests.browser.steps import sign_in, sign_in_to_admin
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
 
 @pytest.fixture
@@ -22,11 +21,8 @@ def discussion(settings):
 
 def test_moderator_removes_a_flagged_comment_from_the_admin(page, discussion):
     article, root = discussion
-    moderator(username="mod", password=PASSWORD)
-    page.goto("/admin/")
-    page.fill("#id_username", "mod")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    moderator(username="mod")
+    sign_in_to_admin(page, "mod")
     page.locator("tr.model-comment th a").click()  # the admin index: Comments
     page.get_by_role("link", name="Flagged (1)").click()
     row = page.locator("#result_list tbody tr", has_text="You are all vermin.")
@@ -58,10 +54,7 @@ def test_reader_flags_a_comment(page):
     article = ArticleFactory(headline="Council approves budget")
     comment = make_comment(article, author=UserFactory(display_name="Seller"), body="Cheap watches at my shop!")
     UserFactory(username="flagger")
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "flagger")
-    page.fill("#id_password", PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in(page, "flagger")
     page.goto(article.get_absolute_url())
     page.locator(f"#comment-{comment.pk}").get_by_role("link", name="Flag").click()
     page.get_by_label("Spam").check()

@@ -5,20 +5,13 @@ import pytest
 
 from comments import actions
 from comments.models import ModerationLog
+from tests.browser.steps import sign_in
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-
-
-def sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -28,7 +21,7 @@ def test_moderator_picks_a_comment_and_readers_see_it_with_its_reason(page, brow
     article = ArticleFactory(headline="Bridge closed after storm")
     witness = make_comment(article, author=UserFactory(display_name="Witness"), body="I was on that bridge.")
     make_comment(article, author=UserFactory(display_name="Other"), body="Roads are fine here.")
-    moderator(username="mod", password=PASSWORD)
+    moderator(username="mod")
     sign_in(page, "mod")
     page.goto(article.get_absolute_url())
     page.locator(f"#comment-{witness.pk}").get_by_role("button", name="Pick", exact=True).click()

@@ -6,16 +6,9 @@ import pytest
 
 from comments.models import Comment
 from tests.browser.steps import sign_in
-from tests.factories import ArticleFactory, UserFactory, make_comment
+from tests.factories import INSULT, ArticleFactory, UserFactory, make_comment
 
-pytestmark = pytest.mark.browser
-
-INSULT = "You are a pathetic moron and a liar, nobody cares what you think."
-
-
-@pytest.fixture(autouse=True)
-def no_flood_limits(settings):
-    settings.COMMENTS_RATE_LIMITS = [(1000, 60)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_flood_limits")]
 
 
 def reply_and_post_anyway(page, article, parent):

@@ -12,11 +12,11 @@ from playwright.sync_api import expect
 
 from comments import moderation
 from comments.models import Comment, Commenter
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.browser.steps import sign_in
+from tests.factories import PASSWORD, ArticleFactory, UserFactory, make_comment, moderator
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 SIZES = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 
 
@@ -24,14 +24,6 @@ SIZES = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "hei
 def sized(request, page):
     page.set_viewport_size(SIZES[request.param])
     return page
-
-
-def sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 def fits_the_width(page):

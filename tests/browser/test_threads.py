@@ -10,11 +10,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments.models import Comment
+from tests.browser.steps import box, sign_in
 from tests.factories import ArticleFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 SIZES = pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -29,10 +29,6 @@ def chain(article, depth):
         comments.append(make_comment(parent=comments[-1], author=UserFactory(display_name=f"Level {level}"),
                                      body=f"An answer at level {level}."))
     return comments
-
-
-def box(page, comment):
-    return page.locator(f"#comment-{comment.pk} > article")
 
 
 @SIZES
@@ -156,10 +152,7 @@ def test_the_inline_reply_form_names_and_quotes_the_comment_it_answers(page, siz
     gregory = make_comment(article, author=UserFactory(display_name="Gregory Casey"),
                            body="The night ferry is the only way home for shift workers.")
     UserFactory(username="rita", display_name="Rita")
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "rita")
-    page.fill("#id_password", PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in(page, "rita")
     page.goto(article.get_absolute_url())
     box(page, gregory).get_by_role("link", name="Reply").click()
     form = page.get_by_role("form", name="Reply to Gregory Casey")
