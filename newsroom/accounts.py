@@ -16,8 +16,9 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -132,6 +133,14 @@ class ProfileForm(AccountFieldsMixin, forms.ModelForm):
         return cleaned
 
 
+def not_sent(email):
+    """What a page says when the queue refused the mail with the confirmation link (it is
+    logged): the account is saved all the same, and the link can be asked for again."""
+    return format_html(
+        'We could not send the link to confirm {} just now. Ask for a new one in a few minutes, '
+        'from <a href="{}">your notification settings</a>.', email, reverse("notifications:settings"))
+
+
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
 @method_decorator(csrf_protect, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
@@ -150,13 +159,15 @@ class SignupView(auth_views.RedirectURLMixin, CreateView):
         user = form.save_refusing_races()
         if user is None:
             return self.form_invalid(form)
-        confirmation.start(user, new_account=True)
+        sent = confirmation.start(user, new_account=True)
         login(self.request, user)
         messages.success(self.request, f"Welcome, {user.public_name}. You are signed in.")
-        messages.info(self.request, f"We sent a link to {user.email}: open it to confirm your address. "
-                                    + ("Until then you cannot post comments."
-                                       if settings.COMMENTS_UNCONFIRMED_EMAIL == "refuse" else
-                                       "Until then your comments wait for a moderator."))
+        until = ("Until then you cannot post comments." if settings.COMMENTS_UNCONFIRMED_EMAIL == "refuse"
+                 else "Until then your comments wait for a moderator.")
+        if sent:
+            messages.info(self.request, f"We sent a link to {user.email}: open it to confirm your address. {until}")
+        else:
+            messages.error(self.request, format_html("{} {}", not_sent(user.email), until))
         return HttpResponseRedirect(self.get_success_url())
 
     def get_context_data(self, **kwargs):
@@ -184,9 +195,11 @@ class ProfileView(LoginRequiredMixin, UpdateView):
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         if "email" in form.changed_data:  # notifications stop until the new one is confirmed
-            confirmation.start(self.object)
-            messages.info(self.request, f"We sent a link to {self.object.email}: open it to confirm "
-                                        "your new address.")
+            if confirmation.start(self.object):
+                messages.info(self.request, f"We sent a link to {self.object.email}: open it to confirm "
+                                            "your new address.")
+            else:
+                messages.error(self.request, not_sent(self.object.email))
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -26,20 +26,23 @@ HOLD_REASON = "New account: its email address is not confirmed yet."
 
 def start(user, *, new_account=False):
     """Send the account a link to confirm its current address (after the transaction that
-    set it commits). A new account waits for it before its comments are shown."""
+    set it commits). A new account waits for it before its comments are shown. False when the
+    queue refused the mail (logged): the page then says so, and how to ask for a new link."""
     NotificationSettings.objects.get_or_create(
         user=user, defaults={"awaiting_first_confirmation": new_account},
     )
     if user.email:
-        after_commit("send_confirmation", user.pk, user.email)
+        return after_commit("send_confirmation", user.pk, user.email) is not False
+    return True
 
 
 def resend(user):
-    """Send the link again; None, or the seconds to wait when asked too often."""
+    """Send the link again: (the seconds to wait when asked too often, else 0; whether the
+    queue took the mail)."""
     wait = retry_after({f"confirm-resend:user:{user.pk}": settings.EMAIL_CONFIRMATION_RESEND_LIMITS})
-    if not wait:
-        start(user)
-    return wait
+    if wait:
+        return wait, False
+    return 0, start(user)
 
 
 def awaiting(user):

@@ -31,16 +31,21 @@ def after_commit(task_name, *args):
     in the site's database (the default backend) takes it inside the transaction, under a
     savepoint: its row commits with the change or not at all, and costs no commit of its own.
     Any other queue (Redis) takes it once the transaction has committed. A queue that cannot
-    take it is logged as an error, never turned into a failed post."""
+    take it is logged as an error, never turned into a failed post.
+
+    Returns whether the queue took it: True or False, or None when that is known only once
+    the transaction commits (a queue outside the database, inside a transaction)."""
     from django_tasks_db import DatabaseBackend
 
     from notifications import tasks
 
     task = getattr(tasks, task_name)
     if isinstance(task.get_backend(), DatabaseBackend):
-        _enqueue(task, args, savepoint=True)
-    else:
-        transaction.on_commit(partial(_enqueue, task, args), robust=True)
+        return _enqueue(task, args, savepoint=True)
+    if not transaction.get_connection().in_atomic_block:
+        return _enqueue(task, args)  # what on_commit would do at once, with its answer
+    transaction.on_commit(partial(_enqueue, task, args), robust=True)
+    return None
 
 
 def _enqueue(task, args, savepoint=False):
@@ -48,5 +53,8 @@ def _enqueue(task, args, savepoint=False):
         with transaction.atomic() if savepoint else nullcontext():
             task.enqueue(*args)
     except Exception:
-        # Notifications wait in the outbox for the sweep; a confirmation link can be asked for again.
+        # Notifications wait in the outbox for the sweep; a confirmation link can be asked for
+        # again (the pages that send one say so when it was refused).
         logger.exception("could not enqueue %s%r: left for the worker's sweep", task.name, args)
+        return False
+    return True

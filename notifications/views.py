@@ -44,10 +44,14 @@ def resend(request):
     elif not user.email:
         messages.error(request, "Your account has no email address: add one on your account page first.")
     else:
-        wait = confirmation.resend(user)
+        wait, sent = confirmation.resend(user)
         if wait:
             return too_many(request, wait, "A confirmation link was sent a moment ago.")
-        messages.success(request, f"A new confirmation link is on its way to {user.email}.")
+        if sent:
+            messages.success(request, f"A new confirmation link is on its way to {user.email}.")
+        else:
+            messages.error(request, "We could not send a new confirmation link just now: "
+                                    "please try again in a few minutes.")
     return redirect("notifications:settings")
 
 

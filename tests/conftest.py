@@ -55,6 +55,13 @@ def no_flood_limits(settings):
 
 
 @pytest.fixture
+def refusing_queue(settings):
+    """The Redis task queue, with Redis away: every enqueue is refused (and logged)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{free_port()}/0"}}
+
+
+@pytest.fixture
 def article():
     """A published article open for comments; modules that need a particular one override it."""
     from tests.factories import ArticleFactory

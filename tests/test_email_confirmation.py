@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from comments import actions
@@ -178,3 +179,44 @@ def test_the_account_page_links_to_notification_settings(client):
     client.login(username="reader", password=PASSWORD)
     assert 'href="/notifications/"' in client.get("/accounts/profile/").content.decode()
     assert user
+
+
+@pytest.mark.django_db(transaction=True)  # as the site runs: the view's writes commit at once
+def test_a_confirmation_the_queue_refuses_is_said_on_the_page_with_where_to_ask_again(
+    client, refusing_queue, settings, caplog,
+):
+    response = client.post("/accounts/signup/", signup_data(), follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1] == ("/", 302)
+    page = response.content.decode()
+    assert "Welcome, Alice Liddell. You are signed in." in page  # the account is made all the same
+    assert "We sent a link" not in page
+    assert ('We could not send the link to confirm alice@example.com just now. Ask for a new one in a '
+            'few minutes, from <a href="/notifications/">your notification settings</a>. '
+            "Until then your comments wait for a moderator.") in page
+    assert "could not enqueue send_confirmation" in caplog.text and mail.outbox == []
+    alice = User.objects.get(username="alice")
+    assert confirmation.awaiting(alice)
+
+    # Asked again while the queue still refuses: said again; once it takes mail, sent.
+    response = client.post("/notifications/confirm/resend/", follow=True)
+    assert response.status_code == 200
+    assert "We could not send a new confirmation link just now" in response.content.decode()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    cache.clear()  # the minute the resend limit asks for
+    response = client.post("/notifications/confirm/resend/", follow=True)
+    assert "A new confirmation link is on its way to alice@example.com" in response.content.decode()
+    client.post(link_in(mail.outbox[-1]))
+    assert not confirmation.awaiting(alice)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_address_whose_link_the_queue_refuses_is_said_on_the_account_page(client, refusing_queue):
+    user = UserFactory(username="reader", display_name="Rea")
+    client.force_login(user)
+    response = client.post("/accounts/profile/", {"display_name": "Rea", "email": "rea@elsewhere.example",
+                                                  "current_password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your changes are saved." in page and "We sent a link" not in page
+    assert "We could not send the link to confirm rea@elsewhere.example just now" in page
+    assert User.objects.get(pk=user.pk).email == "rea@elsewhere.example"

@@ -216,20 +216,14 @@ def test_a_flood_of_replies_sends_one_mail_per_comment_then_waits_for_the_digest
     assert Notification.objects.filter(recipient=alice, state="sent").count() == 5
 
 
-def dead_redis_queue(settings):
-    """The Redis backend, with Redis away: every enqueue is refused."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{free_port()}/0"}}
-
-
 def later_by(minutes):
     """Age the outbox and the notifications, as if that many minutes had passed."""
     Shown.objects.update(created_at=F("created_at") - timedelta(minutes=minutes))
     Notification.objects.update(created_at=F("created_at") - timedelta(minutes=minutes))
 
 
-def test_a_queue_that_refuses_the_task_loses_no_mail_the_sweep_sends_it(article, alice, bob, commit, settings, caplog):
-    dead_redis_queue(settings)
+def test_a_queue_that_refuses_the_task_loses_no_mail_the_sweep_sends_it(refusing_queue, article, alice, bob, commit,
+                                                                       caplog):
     first = make_comment(article, author=alice)
     with commit():
         answer = reply(first, bob)  # posted all the same; the wake-up is refused and logged
@@ -271,8 +265,7 @@ def test_the_sweep_keeps_the_back_off_of_a_failed_send(article, alice, bob, comm
     assert Notification.objects.get().state == "sent" and len(mails_to(alice)) == 1
 
 
-def test_a_digest_whose_task_was_lost_is_sent_by_the_sweep(article, alice, bob, commit, settings):
-    dead_redis_queue(settings)
+def test_a_digest_whose_task_was_lost_is_sent_by_the_sweep(refusing_queue, article, alice, bob, commit):
     Follow.objects.create(user=alice, article=article, scope="all")
     with commit():
         make_comment(article, author=bob, body="News for the digest.")
