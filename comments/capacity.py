@@ -52,11 +52,12 @@ def site_backlog():
 
 
 def backlogs(article, limit):
-    """The article's pending count and oldest pending time, and the site's pending count up to
-    `limit` (site_backlog), as one row."""
+    """The article's switches as they are now, its pending count and oldest pending time, and
+    the site's pending count up to `limit` (site_backlog), as one row."""
     pending = Comment.objects.filter(status=PENDING).order_by()  # unordered, as site_backlog
     theirs = pending.filter(article_id=article)
     return Article.objects.filter(pk=article).order_by().values(
+        "backlog_premoderated", "backlog_closed",
         pending=CountOf(theirs.values("pk")),
         oldest=Subquery(theirs.order_by("created_at").values("created_at")[:1]),
         site=CountOf(pending.values("pk")[:limit]) if limit else Value(0),
@@ -72,7 +73,9 @@ def after_post(article):
     if enabled() or article.backlog_premoderated or article.backlog_closed:
         backlog = BACKLOGS.first(article=article.pk, limit=settings.COMMENTS_BACKLOG_SITE)
         if backlog is not None:  # the article may have been deleted since
-            settle(article.pk, backlog["site"], article.backlog_premoderated, article.backlog_closed,
+            # As the article is now: another request may have switched it since this one
+            # read it (then nothing is switched again: no UPDATE, no transaction).
+            settle(article.pk, backlog["site"], backlog["backlog_premoderated"], backlog["backlog_closed"],
                    backlog=backlog)
 
 

@@ -193,6 +193,20 @@ def test_a_post_under_the_limits_only_reads(limits):
     assert all(query["sql"].lstrip().upper().startswith("SELECT") for query in queries)
 
 
+def test_a_post_into_a_discussion_switched_meanwhile_switches_nothing_again(limits):
+    """The request read the article before another one switched it: the check after its post
+    reads the switches as they are now, and only reads."""
+    article = ArticleFactory()
+    read_before = reload(article)
+    waiting(article, 4)
+    capacity.after_post(article)
+    assert reload(article).backlog_premoderated and not read_before.backlog_premoderated
+    with CaptureQueriesContext(connection) as queries:
+        capacity.after_post(read_before)
+    assert [query["sql"].lstrip().split()[0].upper() for query in queries] == ["SELECT"]
+    assert ModerationLog.objects.filter(article=article, action=ModerationLog.Action.PREMODERATE).count() == 1
+
+
 def test_the_workers_timer_switches_as_the_backlog_ages_and_clears_with_nobody_acting(limits, caplog):
     """notifications/periodic.py runs capacity.recheck on every worker's timer."""
     from notifications import periodic
