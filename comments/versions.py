@@ -35,6 +35,8 @@ taken away, renamed) moves every discussion they wrote in, and an article's auth
 moves that article's whole discussion.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -44,6 +46,7 @@ from django.utils import timezone
 from comments.models import Comment
 from newsroom import front
 from newsroom.models import Article, Author, User
+from newsroom.prepared import PreparedUpdate
 
 # What a comment shows of its author: the name, and the staff mark (comments/markup.py).
 NAME_FIELDS = ("display_name", "username", "is_staff")
@@ -51,19 +54,44 @@ NAME_FIELDS = ("display_name", "username", "is_staff")
 
 def discussion_changed(comment, count=0, picks=0, thread=True):
     now = timezone.now()
+    if count > 0 and not picks and comment.author_id is not None:  # every post shown
+        SHOWN.run(article=comment.article_id, now=now, count=count, author=comment.author_id)
+    elif not count and not picks:
+        MOVED.run(article=comment.article_id, now=now)
+    else:  # picks, a guest's comment approved, comments leaving view: built each time
+        Article.objects.filter(pk=comment.article_id).update(**moves(
+            now, count, picks, newsroom_replies_after(comment, shown=count > 0) if count else None))
+    if thread:
+        THREAD_MOVED.run(tree=comment.tree_id)
+    front.versions_moved()
+
+
+def moves(now, count=0, picks=0, newsroom=None):
+    """What moves in the article's row: its discussion's version, its public count by `count`
+    (and then whether the newsroom replies there, `newsroom`: newsroom_replies_after) and its
+    number of picks by `picks`. F() makes each atomic: concurrent writers in other threads
+    never undo each other."""
     moved = {"discussion_version": F("discussion_version") + 1, "discussion_changed_at": now}
     if picks:
         moved["pick_count"] = F("pick_count") + picks
     if count:
-        # F() makes it atomic: concurrent writers in other threads never undo each other.
         moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now,
-                     has_newsroom_replies=newsroom_replies_after(comment, shown=count > 0))
-    Article.objects.filter(pk=comment.article_id).update(**moved)
-    if thread:
-        Comment.objects.filter(tree_id=comment.tree_id, level=0).update(
-            thread_version=F("thread_version") + 1
-        )
-    front.versions_moved()
+                     has_newsroom_replies=newsroom)
+    return moved
+
+
+# Every post and every decision moves these: compiled once per process (newsroom/prepared.py).
+MOVED = PreparedUpdate(lambda article, now: (Article.objects.filter(pk=article), moves(now)),
+                       article=int, now=datetime)
+SHOWN = PreparedUpdate(
+    lambda article, now, count, author: (Article.objects.filter(pk=article),
+                                         moves(now, count, newsroom=newsroom_shown(author, article))),
+    article=int, now=datetime, count=int, author=int,
+)
+THREAD_MOVED = PreparedUpdate(
+    lambda tree: (Comment.objects.filter(tree_id=tree, level=0), {"thread_version": F("thread_version") + 1}),
+    tree=int,
+)
 
 
 def newsroom_replies_after(comment, *, shown):
@@ -76,8 +104,12 @@ def newsroom_replies_after(comment, *, shown):
         return Case(When(has_newsroom_replies=False, then=Value(False)), default=newsroom_wrote_here())
     if comment.author_id is None:  # a guest's
         return F("has_newsroom_replies")
-    newsroom = User.objects.filter(pk=comment.author_id).filter(
-        Q(is_staff=True) | Q(author_profile__articles=comment.article_id))
+    return newsroom_shown(comment.author_id, comment.article_id)
+
+
+def newsroom_shown(author, article):
+    """newsroom_replies_after for a comment by this account coming into view."""
+    newsroom = User.objects.filter(pk=author).filter(Q(is_staff=True) | Q(author_profile__articles=article))
     return ExpressionWrapper(Q(has_newsroom_replies=True) | Exists(newsroom), output_field=BooleanField())
 
 

@@ -21,10 +21,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models.query import get_related_populators
+from django.db.models.sql import UpdateQuery
 
 SENTINELS = {
     str: "prepared-query-sentinel",
-    int: -7_654_321,
+    # Positive and within a 32-bit integer: Django answers a lookup out of a field's range
+    # (a negative id of a PositiveIntegerField) with no SQL at all.
+    int: 2_076_543_210,
     datetime: datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=UTC),
 }
 
@@ -86,10 +89,13 @@ class PreparedQuery:
             self.model = self.build(**self.sentinels(lengths), **shape).model
         return connections[router.db_for_read(self.model)]
 
+    def query(self, values, shape):
+        return self.build(**values, **shape).query
+
     def compile(self, shape, lengths, connection):
         values = self.sentinels(lengths)
-        queryset = self.build(**values, **shape)
-        compiler = queryset.query.get_compiler(using=connection.alias)
+        query = self.query(values, shape)
+        compiler = query.get_compiler(using=connection.alias)
         sql, params = compiler.as_sql()
         places = {}
         for name, value in values.items():
@@ -98,7 +104,8 @@ class PreparedQuery:
                             for item in items]
             if not all(places[name]):
                 raise ValueError(f"{name} is not a parameter of the prepared query")
-        query = queryset.query
+        if isinstance(query, UpdateQuery):
+            return Compiled(sql, list(params), places, [], compiler, {})
         # Django 5.2 selects values() in the order they were named (Query.selected).
         names = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
         converters = compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]])
@@ -169,6 +176,31 @@ class PreparedQuery:
                 setattr(instance, name, row[position])
             objects.append(instance)
         return objects
+
+
+class PreparedUpdate(PreparedQuery):
+    """An UPDATE compiled once per process, for the few on the path of every post (the
+    discussion's versions): build(**values) returns the queryset and its changes, as
+    QuerySet.update() takes them ({field: value or expression}); run() sends it where the ORM
+    sends writes and returns how many rows it changed."""
+
+    def query(self, values, shape):
+        queryset, changes = self.build(**values, **shape)
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(changes)
+        query.annotations = {}  # as QuerySet.update() leaves them
+        return query
+
+    def connection(self, shape, lengths):
+        if self.model is None:
+            self.model = self.query(self.sentinels(lengths), shape).model
+        return connections[router.db_for_write(self.model)]
+
+    def run(self, **values):
+        compiled, params, connection = self.compiled(values)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            return cursor.rowcount
 
 
 def fetch_one(connection, sql, params):
