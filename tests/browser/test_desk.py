@@ -63,6 +63,9 @@ def test_the_flagged_queue_fits_at_1366_in_priority_order_and_works_by_keyboard(
     assert "1 comment approved." in page.locator(".messagelist").inner_text()
     assert Comment.objects.get(pk=c["nasty"].pk).reviewed_at is not None
     assert Comment.objects.get(pk=c["most"].pk).reviewed_at is None
+    # The list came back: keys work once its script has marked the current row again (a key
+    # pressed before that, while the page still loads, would do nothing).
+    page.locator("#result_list tbody tr.desk-current").wait_for()
     # r asks for the reason, on the bulk removal's page, for that one comment.
     page.keyboard.press("k")
     page.keyboard.press("r")
