@@ -2,7 +2,8 @@
 serves it, against the ceilings of the same servers sending the same bytes.
 
 - through gunicorn (2 workers) vs a bare WSGI app (newsroom/bare_wsgi.py) sending the page's
-  bytes under the same gunicorn: target at least THROUGHPUT_TARGET of it;
+  bytes, with the headers the site sent it with, under the same gunicorn: target at least
+  THROUGHPUT_TARGET of it;
 - through the shipped nginx configuration (deploy/nginx/, micro-cache) in front of that
   gunicorn vs the same nginx sending the page's bytes from a file: the same target;
 - in process: a 304 revalidation (If-None-Match) vs a full render of a page not yet cached
@@ -19,6 +20,7 @@ skipped. The servers use the bench's throw-away database.
 """
 
 import io
+import json
 import os
 import re
 import shutil
@@ -40,6 +42,8 @@ REVALIDATION_TARGET = 0.10
 CONNECTIONS = 16
 COMMENTS = 100
 BENCH_FILE = "/bench-same-bytes.html"
+# Headers gunicorn writes itself, for the site and the bare app alike.
+SERVERS_OWN = {"date", "server", "connection", "transfer-encoding"}
 
 
 def wrk(port, path, seconds, headers=None):
@@ -174,7 +178,8 @@ def run(*, rounds, seconds, runs, seed, log):
                 raise RuntimeError(f"the article page answered {status} under gunicorn")
             same_bytes = folder / "page.html"
             same_bytes.write_bytes(page)
-            bare_env = {"BARE_WSGI_FILE": str(same_bytes), "BARE_WSGI_TYPE": headers["content-type"]}
+            bare_env = {"BARE_WSGI_FILE": str(same_bytes), "BARE_WSGI_HEADERS": json.dumps(
+                [(name, value) for name, value in headers.items() if name not in SERVERS_OWN])}
             with serving.gunicorn("newsroom.bare_wsgi", environment=bare_env, ready_path="/") as (bare, _):
                 lines += compare(("site through gunicorn (2 workers)", "bare WSGI app, same bytes, same gunicorn"),
                                  *measure_pair((site, url), (bare, "/"), rounds, seconds), THROUGHPUT_TARGET)

@@ -12,6 +12,7 @@ once when Redis goes away and once when it is back, not once per request.
 """
 
 import logging
+import os
 import threading
 import time
 from functools import partial
@@ -33,11 +34,21 @@ class KeptClients(RedisCacheClient):
     """Django's client with one redis-py client per connection pool, kept: Django makes a new
     one for every call, and making one (it copies redis-py's table of reply parsers) cost
     three times the round trip to Redis, on every cached page and flood limit. A redis-py
-    client is safe to share between threads (it takes a connection from its pool per call)."""
+    client is safe to share between threads (it takes a connection from its pool per call).
+
+    `get_many`, the site's hottest read (the front's generation and validator for every
+    anonymous request, a page's thread markups), sends its MGET on a connection each thread
+    keeps for it, outside the pool: redis-py's client around a command (its retries, hooks,
+    metrics) and its pool (a lock and a poll of the socket per command) cost more CPU than
+    the round trip itself (measured, a call: 71 microseconds through the client, 33 on a
+    kept connection, 29 for the bare socket). A read is safe to send again: a connection the
+    server closed while it was idle (a restart, a timeout) is opened again, once.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._kept = threading.local()
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -45,6 +56,32 @@ class KeptClients(RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def get_many(self, keys):
+        keys = list(keys)
+        values = self._read("MGET", *keys)
+        return {key: self._serializer.loads(value) for key, value in zip(keys, values) if value is not None}
+
+    def _read(self, *command):
+        connection = self._kept_connection()
+        for attempt in (1, 2):
+            try:
+                connection.send_command(*command)
+                return connection.read_response()
+            except ConnectionError:
+                connection.disconnect()  # send_command connects it again
+                if attempt == 2:
+                    raise
+            except BaseException:
+                connection.disconnect()  # whatever it was in the middle of is unreadable now
+                raise
+
+    def _kept_connection(self):
+        kept = self._kept
+        if getattr(kept, "pid", None) != os.getpid():  # new, or inherited by a forked process
+            pool = self._get_connection_pool(False)
+            kept.connection, kept.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
+        return kept.connection
 
 
 class ResilientRedisCache(RedisCache):

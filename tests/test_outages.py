@@ -135,6 +135,24 @@ def test_posting_goes_on_while_redis_stops_and_limits_are_shared_again_once_it_r
         "Redis is up.", "Redis has stopped.", "Redis is back."]
 
 
+
+def test_a_read_on_a_connection_redis_closed_finds_what_is_kept(settings, redis_server, caplog):
+    """The cache reads (get_many: the front's validators, the thread markups) on a connection
+    each thread keeps (newsroom/cache.py): one Redis closed meanwhile (a restart, an idle
+    timeout) costs a new connection, never a miss or an outage."""
+    import redis
+    from django.core.cache import cache
+
+    settings.CACHES = redis_server.cache_settings()
+    cache.set_many({"generation": 7, "page": ("<p>kept</p>", ["etag"])})
+    assert cache.get_many(["generation", "page"]) == {"generation": 7, "page": ("<p>kept</p>", ["etag"])}
+    server = redis.Redis(host="127.0.0.1", port=redis_server.port)
+    assert server.client_kill_filter(_type="normal", skipme=True) >= 1  # the cache's connections
+
+    with caplog.at_level(logging.WARNING, logger="newsroom.cache"):
+        assert cache.get_many(["generation", "page"]) == {"generation": 7, "page": ("<p>kept</p>", ["etag"])}
+    assert not caplog.records
+
 # The database away ----------------------------------------------------------------------
 
 
