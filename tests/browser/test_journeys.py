@@ -43,12 +43,16 @@ def test_sort_paginate_and_continue_a_thread_on_its_page(page, settings, size):
     sort = page.get_by_role("navigation", name="Order of comments")
     assert sort.is_visible() and sort.bounding_box()["width"] <= size["width"]
 
+    # Each order is a page of its own: its words are read once it has loaded.
     sort.get_by_role("link", name="Newest").click()
+    page.wait_for_url("**sort=newest**")
     assert first_words(page) == ["Thread 3", "Thread 2", "Thread 1"]
     page.get_by_role("navigation", name="Order of comments").get_by_role("link", name="Best").click()
+    page.wait_for_url("**sort=best**")
     assert first_words(page)[:2] == ["Thread 2", "Thread 1"]  # two recommendations, then one (older)
 
     page.get_by_role("navigation", name="Order of comments").get_by_role("link", name="Oldest").click()
+    page.wait_for_url("**sort=oldest**")
     page.get_by_role("link", name="More comments").click()
     assert first_words(page) == ["Thread 3"] and "page=2" in page.url
     assert page.get_by_text("Comments page 2 of 2").is_visible()
