@@ -36,13 +36,14 @@ class KeptClients(RedisCacheClient):
     three times the round trip to Redis, on every cached page and flood limit. A redis-py
     client is safe to share between threads (it takes a connection from its pool per call).
 
-    `get_many`, the site's hottest read (the front's generation and validator for every
-    anonymous request, a page's thread markups), sends its MGET on a connection each thread
-    keeps for it, outside the pool: redis-py's client around a command (its retries, hooks,
-    metrics) and its pool (a lock and a poll of the socket per command) cost more CPU than
-    the round trip itself (measured, a call: 71 microseconds through the client, 33 on a
-    kept connection, 29 for the bare socket). A read is safe to send again: a connection the
-    server closed while it was idle (a restart, a timeout) is opened again, once.
+    Reads (`get_many`: the front's generation and validator for every anonymous request, a
+    page's thread markups; `get`: a page's cached parts, the word lists' version) are sent
+    on a connection each thread keeps for them, outside the pool: redis-py's client around a
+    command (its retries, hooks, metrics) and its pool (a lock and a poll of the socket per
+    command) cost more CPU than the round trip itself (measured, a call: 71 microseconds
+    through the client, 33 on a kept connection, 29 for the bare socket). A read is safe to
+    send again: a connection the server closed while it was idle (a restart, a timeout) is
+    opened again, once.
     """
 
     def __init__(self, *args, **kwargs):
@@ -56,6 +57,10 @@ class KeptClients(RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def get(self, key, default):
+        value = self._read("GET", key)
+        return default if value is None else self._serializer.loads(value)
 
     def get_many(self, keys):
         keys = list(keys)

@@ -137,9 +137,9 @@ def test_posting_goes_on_while_redis_stops_and_limits_are_shared_again_once_it_r
 
 
 def test_a_read_on_a_connection_redis_closed_finds_what_is_kept(settings, redis_server, caplog):
-    """The cache reads (get_many: the front's validators, the thread markups) on a connection
-    each thread keeps (newsroom/cache.py): one Redis closed meanwhile (a restart, an idle
-    timeout) costs a new connection, never a miss or an outage."""
+    """The cache reads (get_many: the front's validators, the thread markups; get) on a
+    connection each thread keeps (newsroom/cache.py): one Redis closed meanwhile (a restart,
+    an idle timeout) costs a new connection, never a miss or an outage."""
     import redis
     from django.core.cache import cache
 
@@ -151,6 +151,8 @@ def test_a_read_on_a_connection_redis_closed_finds_what_is_kept(settings, redis_
 
     with caplog.at_level(logging.WARNING, logger="newsroom.cache"):
         assert cache.get_many(["generation", "page"]) == {"generation": 7, "page": ("<p>kept</p>", ["etag"])}
+        server.client_kill_filter(_type="normal", skipme=True)
+        assert cache.get("page") == ("<p>kept</p>", ["etag"])
     assert not caplog.records
 
 # The database away ----------------------------------------------------------------------
