@@ -66,17 +66,20 @@ def discussion_changed(comment, count=0, picks=0, thread=True):
     front.versions_moved()
 
 
-def moves(now, count=0, picks=0, newsroom=None):
+def moves(now, count=0, picks=0, newsroom=None, *, bulk=False):
     """What moves in the article's row: its discussion's version, its public count by `count`
     (and then whether the newsroom replies there, `newsroom`: newsroom_replies_after) and its
     number of picks by `picks`. F() makes each atomic: concurrent writers in other threads
-    never undo each other."""
+    never undo each other.
+    After comments written in `bulk` (comments_added), the count's fields move even when the
+    net count is 0, and whether the newsroom replies there is asked of the whole discussion
+    again (newsroom_wrote_here), whatever came into view or left it."""
     moved = {"discussion_version": F("discussion_version") + 1, "discussion_changed_at": now}
     if picks:
         moved["pick_count"] = F("pick_count") + picks
-    if count:
+    if count or bulk:
         moved.update(comment_count=F("comment_count") + count, comment_count_changed_at=now,
-                     has_newsroom_replies=newsroom)
+                     has_newsroom_replies=newsroom_wrote_here() if bulk else newsroom)
     return moved
 
 
@@ -125,11 +128,7 @@ def comments_added(counts):
     """After comments were written in bulk: {article id: how many of them are public}."""
     now = timezone.now()
     for article_id, count in counts.items():
-        Article.objects.filter(pk=article_id).update(
-            comment_count=F("comment_count") + count, comment_count_changed_at=now,
-            discussion_version=F("discussion_version") + 1, discussion_changed_at=now,
-            has_newsroom_replies=newsroom_wrote_here(),
-        )
+        Article.objects.filter(pk=article_id).update(**moves(now, count, bulk=True))
     front.versions_moved()
 
 
