@@ -32,6 +32,18 @@ class StaffFactory(UserFactory):
     is_superuser = True
 
 
+def signup_data(**changes):
+    """The sign-up form's fields for a new account (alice), with `changes`."""
+    return {
+        "username": "alice",
+        "display_name": "Alice Liddell",
+        "email": "alice@example.com",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        **changes,
+    }
+
+
 class SectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Section

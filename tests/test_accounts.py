@@ -10,22 +10,11 @@ from django.test import Client
 
 from newsroom.accounts import SignupForm
 from newsroom.models import User
-from tests.factories import NEW_PASSWORD, PASSWORD, UserFactory
+from tests.factories import NEW_PASSWORD, PASSWORD, UserFactory, signup_data
 
 pytestmark = pytest.mark.django_db
 
 NULL = "Null characters are not allowed."
-
-
-def signup_data(**changes):
-    return {
-        "username": "alice",
-        "display_name": "Alice Liddell",
-        "email": "alice@example.com",
-        "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD,
-        **changes,
-    }
 
 
 def html(response):

@@ -15,8 +15,7 @@ from comments.models import Comment, ModerationLog
 from newsroom.models import User
 from notifications import confirmation, tokens
 from notifications.models import NotificationSettings
-from tests.factories import PASSWORD, ArticleFactory, UserFactory
-from tests.test_accounts import signup_data
+from tests.factories import PASSWORD, ArticleFactory, UserFactory, signup_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from django.core.management import call_command
 from comments.models import Comment
 from newsroom import names
 from newsroom.models import User
-from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment
+from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, signup_data
 from tests.test_accounts import field_errors as errors
-from tests.test_accounts import signup_data
 
 pytestmark = pytest.mark.django_db
 
