@@ -128,3 +128,14 @@ def flag_by(comment, n, reason="abuse"):
     """Flags on the comment from `n` readers."""
     for _ in range(n):
         moderation.flag(comment, UserFactory(), reason)
+
+
+def reload(obj):
+    """The same object, with what the database holds now."""
+    obj.refresh_from_db()
+    return obj
+
+
+def thread_version(comment):
+    """The version of the comment's thread, as its root holds it now."""
+    return Comment.objects.get(tree_id=comment.tree_id, lft=1).thread_version

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from comments import actions, markup, moderation
 from comments.models import Comment, Commenter, ModerationLog
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import ArticleFactory, UserFactory, make_comment, moderator, reload
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -23,11 +23,6 @@ def author(client):
     user = UserFactory(display_name="Harmless Opinion")
     client.force_login(user)
     return user
-
-
-def reload(obj):
-    obj.refresh_from_db()
-    return obj
 
 
 def approved(article, author, body="A harmless opinion."):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from comments import moderation
 from comments.errors import CommentError
 from comments.models import Comment, ModerationLog
-from tests.factories import ArticleFactory, UserFactory, make_comment, moderator
+from tests.factories import ArticleFactory, UserFactory, make_comment, moderator, thread_version
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -144,10 +144,6 @@ def test_select_all_across_pages_decides_the_whole_queue(client, mod):
     assert Comment.objects.get(pk=kept.pk).status == S.REMOVED
     assert ModerationLog.objects.filter(action="approve").count() == 55
     shown_count_is_right(article)
-
-
-def thread_version(comment):
-    return Comment.objects.get(tree_id=comment.tree_id, lft=1).thread_version
 
 
 def test_bulk_decision_moves_each_touched_discussion_and_thread_once(mod):

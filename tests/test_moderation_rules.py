@@ -10,7 +10,7 @@ from comments import actions, moderation, words
 from comments.errors import CommentError, DiscussionClosed
 from comments.models import Comment, Commenter, ModerationLog, Word
 from newsroom.models import Article
-from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, moderator
+from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, moderator, reload
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -18,11 +18,6 @@ S = Comment.Status
 
 def post(article, author, body="Fair point.", **kwargs):
     return actions.post_comment(article=article, author=author, body=body, **kwargs)
-
-
-def reload(obj):
-    obj.refresh_from_db()
-    return obj
 
 
 def test_settings_have_the_documented_defaults(settings):

@@ -15,6 +15,7 @@ from tests.factories import (
     UserFactory,
     make_comment,
     moderator,
+    thread_version,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +25,6 @@ S = Comment.Status
 def discussion_version(article):
     article.refresh_from_db()
     return article.discussion_version
-
-
-def thread_version(comment):
-    return Comment.objects.get(tree_id=comment.tree_id, lft=1).thread_version
 
 
 def site_version():
