@@ -15,13 +15,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from comments import actions, checks, moderation
-from comments.errors import CommentError, NotAllowed
+from comments.errors import NotAllowed
 from comments.models import Comment, CommentRevision, Commenter, Flag, ModerationLog, Recommendation
 from newsroom import privacy
 from newsroom.models import Article, User
 from newsroom.names import DELETED_NAME
 from notifications.models import Follow, Notification, NotificationSettings
 from tests.factories import PASSWORD, ArticleFactory, StaffFactory, UserFactory, make_comment, moderator
+from tests.test_concurrency import racing, run_workers
+from tests.test_mixed_races import (
+    Pool,
+    act_at_random,
+    reply_and_note_when,
+    replies_under_hidden_parents,
+    stale_log_entries,
+)
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -312,15 +320,9 @@ def test_check_names_passes_over_deleted_accounts(client, rita):
 
 # Racing other writers (PostgreSQL: SQLite runs one writer at a time) ---------------------------
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen")
-@pytest.mark.django_db(transaction=True)
+@racing
 @pytest.mark.parametrize("choice", [privacy.KEEP, privacy.WITHDRAW])
-def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_and_log_right(choice, settings, monkeypatch):
-    from tests.test_concurrency import run_workers
-    from tests.test_mixed_races import reply_and_note_when, replies_under_hidden_parents, stale_log_entries
-
-    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
+def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_and_log_right(choice, monkeypatch):
     monkeypatch.setattr(moderation, "THREADS_PER_TRANSACTION", 3)  # several transactions
     article = ArticleFactory()
     person, others, mod = UserFactory(display_name="Rita Rivers"), [UserFactory() for _ in range(4)], moderator()
@@ -331,36 +333,27 @@ def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_
         middle = actions.post_comment(article=article, parent=root, body=f"Middle {number}.",
                                       author=others[1] if number % 2 else person, ip_address="192.0.2.2")
         comments += [root, middle]
-    shared = threading.Lock()
-    accepted, outcomes = [], Counter()
+    pool, outcomes = Pool(comments), Counter()
 
     def work(number):
-        rng = random.Random(number)
+        def act(target, rng, step):
+            roll = rng.random()
+            if roll < 0.6:
+                pool.reply(target, rng.choice(others), f"W{number} s{step}.")
+                outcomes["replied"] += 1
+            elif roll < 0.75:
+                moderation.decide(target, "remove", mod, reason="abuse")
+            elif roll < 0.85:
+                actions.recommend(target, rng.choice(others))
+            else:
+                moderation.decide_many(pool.pick(rng, 3), rng.choice(["remove", "restore"]), mod, reason="abuse")
+
         if number == 0:
             time.sleep(0.05)
             privacy.delete_account(person, withdraw=choice == privacy.WITHDRAW)
             outcomes["deleted"] += 1
-            return
-        for step in range(25):
-            with shared:
-                target = rng.choice(comments)
-            roll = rng.random()
-            try:
-                if roll < 0.6:
-                    reply = reply_and_note_when(target, rng.choice(others), f"W{number} s{step}.", accepted)
-                    with shared:
-                        comments.append(reply)
-                    outcomes["replied"] += 1
-                elif roll < 0.75:
-                    moderation.decide(target, "remove", mod, reason="abuse")
-                elif roll < 0.85:
-                    actions.recommend(target, rng.choice(others))
-                else:
-                    with shared:
-                        chosen = rng.sample(comments, 3)
-                    moderation.decide_many(chosen, rng.choice(["remove", "restore"]), mod, reason="abuse")
-            except CommentError as refusal:  # a lost race, answered as the site answers it
-                outcomes[f"refused {type(refusal).__name__}"] += 1
+        else:
+            act_at_random(pool, number, 25, act, outcomes)
 
     run_workers(5, work)
     assert outcomes["deleted"] == 1 and outcomes["replied"]
@@ -372,20 +365,15 @@ def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_
         page = Client().get(article.get_absolute_url()).content.decode()
         assert "Rita Rivers" not in page
         assert f"<b><bdi>{DELETED_NAME}</bdi></b>" in page
-    assert replies_under_hidden_parents(accepted) == []
+    assert replies_under_hidden_parents(pool.accepted) == []
     assert stale_log_entries() == []
     assert_trees_and_counts_are_right()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen")
-@pytest.mark.django_db(transaction=True)
-def test_a_comment_under_way_in_another_tab_when_the_deletion_starts_is_forgotten_too(settings, monkeypatch):
+@racing
+def test_a_comment_under_way_in_another_tab_when_the_deletion_starts_is_forgotten_too(monkeypatch):
     """The post has passed its checks and is inside its transaction when the deletion starts,
     and commits only later: it is forgotten with the rest, never left with its address."""
-    from tests.test_concurrency import run_workers
-
-    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
     article, person = ArticleFactory(), UserFactory(display_name="Rita Rivers")
     make_comment(article, author=person, body="An earlier comment.", ip_address="192.0.2.1")
     inside, real_hit = threading.Event(), actions.ratelimit.hit
@@ -412,14 +400,8 @@ def test_a_comment_under_way_in_another_tab_when_the_deletion_starts_is_forgotte
     assert_trees_and_counts_are_right()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen")
-@pytest.mark.django_db(transaction=True)
-def test_renaming_an_account_while_others_reply_in_its_threads_never_deadlocks(settings):
-    from tests.test_concurrency import run_workers
-    from tests.test_mixed_races import reply_and_note_when
-
-    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
+@racing
+def test_renaming_an_account_while_others_reply_in_its_threads_never_deadlocks():
     articles = [ArticleFactory() for _ in range(2)]
     person, others = UserFactory(display_name="Rita Rivers"), [UserFactory() for _ in range(3)]
     roots = [actions.post_comment(article=articles[number % 2], author=person, body=f"Thread {number}.",

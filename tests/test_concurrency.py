@@ -20,7 +20,9 @@ from comments.models import Comment
 from newsroom.models import Article
 from tests.factories import ArticleFactory, UserFactory
 
-pytestmark = [
+# What every test of writers racing each other needs: PostgreSQL, commits the other workers'
+# connections see, and no flood limits.
+RACING = [
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen",
@@ -28,6 +30,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("no_flood_limits"),
 ]
+pytestmark = RACING
 
 WORKERS = 8
 POSTS_EACH = 25
@@ -56,6 +59,13 @@ def run_workers(count, work):
     assert not any(thread.is_alive() for thread in threads), "a worker is stuck"
     if errors:
         raise errors[0]
+
+
+def racing(test):
+    """RACING's marks on one test, in a module of others."""
+    for mark in RACING:
+        test = mark(test)
+    return test
 
 
 def test_concurrent_posts_into_the_same_threads_keep_the_trees_sound():

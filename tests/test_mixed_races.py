@@ -20,23 +20,16 @@ import threading
 from collections import Counter, defaultdict
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from comments import actions, checks, moderation
 from comments.errors import CommentError
 from comments.models import Comment, ModerationLog
 from tests.factories import ArticleFactory, UserFactory, moderator
-from tests.test_concurrency import run_workers
+from tests.test_concurrency import RACING, run_workers
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite serialises all writers itself, so races cannot happen",
-    ),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("no_flood_limits"),
-]
+pytestmark = RACING
 
 S = Comment.Status
 HIDDEN_BY = {S.REMOVED, S.SPAM, S.DELETED, S.PENDING, S.FLAGGED}
@@ -78,6 +71,37 @@ def reply_and_note_when(parent, author, body, accepted):
         reply = actions.post_comment(article=parent.article, author=author, parent=parent, body=body)
         accepted.append((reply.pk, parent.pk, timezone.now()))
     return reply
+
+
+class Pool:
+    """The comments the workers of a race act on, shared under a lock: the replies they post
+    join it, noted in `accepted` (reply_and_note_when)."""
+
+    def __init__(self, comments):
+        self.comments, self.accepted, self.lock = list(comments), [], threading.Lock()
+
+    def pick(self, rng, count=None):
+        """One of the comments, or `count` different ones."""
+        with self.lock:
+            return rng.choice(self.comments) if count is None else rng.sample(self.comments, count)
+
+    def reply(self, parent, author, body):
+        reply = reply_and_note_when(parent, author, body, self.accepted)
+        with self.lock:
+            self.comments.append(reply)
+        return reply
+
+
+def act_at_random(pool, number, steps, act, outcomes):
+    """Worker `number`'s turns: `steps` times act(target, rng, step) on a comment picked from
+    the pool. A lost race, answered as the site answers it, is counted in `outcomes`."""
+    rng = random.Random(number)
+    for step in range(steps):
+        target = pool.pick(rng)
+        try:
+            act(target, rng, step)
+        except CommentError as refusal:
+            outcomes[f"refused {type(refusal).__name__}"] += 1
 
 
 # One race at a time, made certain: the first writer pauses right after its read. --------------
@@ -165,57 +189,48 @@ def test_mixed_races_accept_no_reply_under_a_hidden_parent_and_log_no_stale_stat
         for depth in range(3):
             comments.append(actions.post_comment(article=article, author=writers[depth + 2],
                                                  parent=comments[-1], body=f"Reply {number}.{depth}."))
-    shared = threading.Lock()
-    accepted, outcomes = [], Counter()
+    pool, outcomes = Pool(comments), Counter()
 
     def work(number):
-        rng = random.Random(number)
-        for step in range(OPERATIONS_EACH):
-            with shared:
-                target = rng.choice(comments)
+        def act(target, rng, step):
             roll = rng.random()
-            try:
-                if roll < 0.40:
-                    reply = reply_and_note_when(target, rng.choice(writers), f"W{number} s{step}.", accepted)
-                    with shared:
-                        comments.append(reply)
-                    outcomes["reply accepted"] += 1
-                elif roll < 0.55:
-                    done = moderation.decide(target, "remove", mod, reason="abuse")
-                    outcomes["removed" if done else "remove skipped"] += 1
-                elif roll < 0.65:
-                    actions.delete_comment(target, target.author)
-                    outcomes["deleted by author"] += 1
-                elif roll < 0.75:
-                    done = moderation.set_replies_locked(target, rng.random() < 0.6, mod)
-                    outcomes["lock changed" if done else "lock unchanged"] += 1
-                elif roll < 0.85:
-                    actions.edit_comment(target, target.author, f"Edited by W{number} at {step}.")
-                    outcomes["edited"] += 1
-                elif roll < 0.90:
-                    moderation.flag(target, rng.choice(readers), "abuse")
-                    outcomes["flagged"] += 1
-                elif roll < 0.93:
-                    actions.recommend(target, rng.choice(readers))
-                    outcomes["recommended"] += 1
-                elif roll < 0.96:  # the desk's bulk decision, over several threads at once
-                    with shared:
-                        chosen = rng.sample(comments, 4)
-                    done, _ = moderation.decide_many(chosen, rng.choice(["remove", "restore"]), mod,
-                                                     reason="abuse")
-                    outcomes["decided in bulk"] += done
-                else:
-                    done = moderation.decide(target, "restore", mod)
-                    outcomes["restored" if done else "restore skipped"] += 1
-            except CommentError as refusal:  # the site's own answer to a lost race
-                outcomes[f"refused {type(refusal).__name__}"] += 1
+            if roll < 0.40:
+                pool.reply(target, rng.choice(writers), f"W{number} s{step}.")
+                outcomes["reply accepted"] += 1
+            elif roll < 0.55:
+                done = moderation.decide(target, "remove", mod, reason="abuse")
+                outcomes["removed" if done else "remove skipped"] += 1
+            elif roll < 0.65:
+                actions.delete_comment(target, target.author)
+                outcomes["deleted by author"] += 1
+            elif roll < 0.75:
+                done = moderation.set_replies_locked(target, rng.random() < 0.6, mod)
+                outcomes["lock changed" if done else "lock unchanged"] += 1
+            elif roll < 0.85:
+                actions.edit_comment(target, target.author, f"Edited by W{number} at {step}.")
+                outcomes["edited"] += 1
+            elif roll < 0.90:
+                moderation.flag(target, rng.choice(readers), "abuse")
+                outcomes["flagged"] += 1
+            elif roll < 0.93:
+                actions.recommend(target, rng.choice(readers))
+                outcomes["recommended"] += 1
+            elif roll < 0.96:  # the desk's bulk decision, over several threads at once
+                done, _ = moderation.decide_many(pool.pick(rng, 4), rng.choice(["remove", "restore"]), mod,
+                                                 reason="abuse")
+                outcomes["decided in bulk"] += done
+            else:
+                done = moderation.decide(target, "restore", mod)
+                outcomes["restored" if done else "restore skipped"] += 1
+
+        act_at_random(pool, number, OPERATIONS_EACH, act, outcomes)
 
     run_workers(WORKERS, work)
 
     print(dict(outcomes))
     assert outcomes["reply accepted"] and outcomes["removed"] and outcomes["deleted by author"]
     assert outcomes["refused CommentError"] or outcomes["refused DiscussionClosed"]  # races happened
-    assert replies_under_hidden_parents(accepted) == []
+    assert replies_under_hidden_parents(pool.accepted) == []
     assert stale_log_entries() == []
     report = checks.check()
     assert report.ok, "\n".join(report.lines())

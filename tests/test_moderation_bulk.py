@@ -12,6 +12,7 @@ from comments import moderation
 from comments.errors import CommentError
 from comments.models import Comment, ModerationLog
 from tests.factories import ArticleFactory, UserFactory, make_comment, moderator, thread_version
+from tests.test_concurrency import racing, run_workers
 
 pytestmark = pytest.mark.django_db
 S = Comment.Status
@@ -172,17 +173,14 @@ def test_bulk_decision_moves_each_touched_discussion_and_thread_once(mod):
     shown_count_is_right(article, untouched)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's concurrent writers")
-@pytest.mark.django_db(transaction=True)
-def test_bulk_and_single_decisions_racing_keep_the_log_and_counts_true(settings):
+@racing
+def test_bulk_and_single_decisions_racing_keep_the_log_and_counts_true():
     """Bulk approvals and removals over every thread race single removals (in some threads)
     and readers' replies and flags (in the others): nobody deadlocks, every log entry starts
     from the status the one before it left, and the counts match what is shown. (Single
     writers racing each other in one thread are the thread lock's business: tree.py.)"""
     from comments import actions
-    from tests.test_concurrency import run_workers
 
-    settings.COMMENTS_RATE_LIMITS = settings.COMMENTS_IP_RATE_LIMITS = []
     mod, article = moderator(), ArticleFactory()
     people = [UserFactory() for _ in range(6)]
     threads = [[make_comment(article, author=people[0], status=S.PENDING)] for _ in range(6)]
