@@ -148,6 +148,15 @@ def page(browser, live_server, transactional_db, csp_violations):
     assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
+@pytest.fixture
+def page_without_script(browser, live_server, transactional_db):
+    """A page in a fresh browser context with JavaScript off: the site as readers without its
+    script get it."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
 class RedisServer:
     """A redis-server of the test's own, on a free port, that the test may stop and start."""
 

@@ -62,25 +62,22 @@ def test_reader_collapses_a_thread(page):
     assert not reply.is_visible()
 
 
-def test_without_javascript_the_reply_link_opens_the_reply_page(browser, live_server):
+def test_without_javascript_the_reply_link_opens_the_reply_page(page_without_script):
     article = ArticleFactory()
     parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
     UserFactory(username="nojs")
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    page = context.new_page()
-    sign_in(page, "nojs", next_url=article.get_absolute_url())
-    page.wait_for_url(f"**{article.get_absolute_url()}")
-    box(page, parent).get_by_role("link", name="Reply").click()
-    page.wait_for_url(f"**/comments/{parent.pk}/reply/")
-    page.get_by_label("Your comment").fill("None yet.")
-    page.get_by_role("button", name="Post reply").click()
+    sign_in(page_without_script, "nojs", next_url=article.get_absolute_url())
+    page_without_script.wait_for_url(f"**{article.get_absolute_url()}")
+    box(page_without_script, parent).get_by_role("link", name="Reply").click()
+    page_without_script.wait_for_url(f"**/comments/{parent.pk}/reply/")
+    page_without_script.get_by_label("Your comment").fill("None yet.")
+    page_without_script.get_by_role("button", name="Post reply").click()
     reply = Comment.objects.get(body="None yet.")
     assert reply.parent_id == parent.pk
-    assert page.locator(f"#comment-{parent.pk} > ol > #comment-{reply.pk}").count() == 1
-    context.close()
+    assert page_without_script.locator(f"#comment-{parent.pk} > ol > #comment-{reply.pk}").count() == 1
 
 
-def test_the_script_says_how_long_ago_and_the_page_says_when_without_it(browser, live_server, page):
+def test_the_script_says_how_long_ago_and_the_page_says_when_without_it(page, page_without_script):
     article = ArticleFactory()
     # Machine times are to the minute: hours, so a slow run cannot tip the figure over.
     recent = make_comment(article, body="Posted today", created_at=timezone.now() - timedelta(hours=3, minutes=20))
@@ -93,8 +90,5 @@ def test_the_script_says_how_long_ago_and_the_page_says_when_without_it(browser,
     assert box(page, recent).locator("time").get_attribute("title") == f"{written:%-d %b %Y, %H:%M}"
     assert box(page, old).locator("time").inner_text() == "1 Jun 2021, 14:05"
 
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    plain = context.new_page()
-    plain.goto(article.get_absolute_url())
-    assert box(plain, recent).locator("time").inner_text() == f"{written:%-d %b %Y, %H:%M}"
-    context.close()
+    page_without_script.goto(article.get_absolute_url())
+    assert box(page_without_script, recent).locator("time").inner_text() == f"{written:%-d %b %Y, %H:%M}"

@@ -35,15 +35,10 @@ def test_the_inline_reply_form_nudges_and_posts_anyway(page):
     reply_and_post_anyway(page, article, parent)
 
 
-def test_without_javascript_the_reply_page_nudges_and_posts_anyway(browser, live_server):
+def test_without_javascript_the_reply_page_nudges_and_posts_anyway(page_without_script):
     article = ArticleFactory()
     parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
     UserFactory(username="nojs")
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    page = context.new_page()
-    try:
-        sign_in(page, "nojs")
-        reply_and_post_anyway(page, article, parent)
-        assert "/reply/" in page.url or page.url.endswith("#comments")
-    finally:
-        context.close()
+    sign_in(page_without_script, "nojs")
+    reply_and_post_anyway(page_without_script, article, parent)
+    assert "/reply/" in page_without_script.url or page_without_script.url.endswith("#comments")

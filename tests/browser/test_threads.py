@@ -78,13 +78,12 @@ def test_the_action_row_is_easy_to_hit_and_flag_stands_apart(page, size):
 
 
 @SIZES
-def test_a_long_comment_is_folded_and_opens_with_read_more(page, browser, live_server, csp_violations, size):
+def test_a_long_comment_is_folded_and_opens_with_read_more(page, page_without_script, csp_violations, size):
     article = ArticleFactory()
     long = make_comment(article, author=UserFactory(display_name="Olga"), body=LONG)
     short = make_comment(article, author=UserFactory(display_name="Pavel"), body="Short.")
-    no_script = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    csp_violations.watch(no_script)
-    for tab in (page, no_script.new_page()):
+    csp_violations.watch(page_without_script.context)
+    for tab in (page, page_without_script):
         tab.set_viewport_size(size)
         tab.goto(article.get_absolute_url())
         words = box(tab, long).locator("div")
@@ -101,7 +100,6 @@ def test_a_long_comment_is_folded_and_opens_with_read_more(page, browser, live_s
     page.emulate_media(media="print")
     expect(box(page, long).get_by_text("Read more")).to_be_hidden()
     assert box(page, long).locator("div").bounding_box()["height"] > 20 * line
-    no_script.close()
 
 
 @SIZES
