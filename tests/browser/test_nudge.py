@@ -11,7 +11,12 @@ from tests.factories import INSULT, ArticleFactory, UserFactory, make_comment
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_flood_limits")]
 
 
-def reply_and_post_anyway(page, article, parent):
+def reply_and_post_anyway(page):
+    """A reader signs in and replies with an insult; nudged, they post it anyway."""
+    article = ArticleFactory()
+    parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
+    UserFactory(username="writer")
+    sign_in(page, "writer")
     page.goto(article.get_absolute_url())
     page.locator(f"#comment-{parent.pk} > article").get_by_role("link", name="Reply").click()
     form = page.locator(f"#comment-{parent.pk} > article form") if page.locator(
@@ -28,17 +33,9 @@ def reply_and_post_anyway(page, article, parent):
 
 
 def test_the_inline_reply_form_nudges_and_posts_anyway(page):
-    article = ArticleFactory()
-    parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
-    UserFactory(username="writer")
-    sign_in(page, "writer")
-    reply_and_post_anyway(page, article, parent)
+    reply_and_post_anyway(page)
 
 
 def test_without_javascript_the_reply_page_nudges_and_posts_anyway(page_without_script):
-    article = ArticleFactory()
-    parent = make_comment(article, author=UserFactory(display_name="Olga"), body="Any news?")
-    UserFactory(username="nojs")
-    sign_in(page_without_script, "nojs")
-    reply_and_post_anyway(page_without_script, article, parent)
+    reply_and_post_anyway(page_without_script)
     assert "/reply/" in page_without_script.url or page_without_script.url.endswith("#comments")
