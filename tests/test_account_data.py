@@ -336,8 +336,7 @@ def test_deleting_an_account_while_others_reply_and_moderate_keeps_trees_counts_
     pool, outcomes = Pool(comments), Counter()
 
     def work(number):
-        def act(target, rng, step):
-            roll = rng.random()
+        def act(target, roll, rng, step):
             if roll < 0.6:
                 pool.reply(target, rng.choice(others), f"W{number} s{step}.")
                 outcomes["replied"] += 1

@@ -93,13 +93,14 @@ class Pool:
 
 
 def act_at_random(pool, number, steps, act, outcomes):
-    """Worker `number`'s turns: `steps` times act(target, rng, step) on a comment picked from
-    the pool. A lost race, answered as the site answers it, is counted in `outcomes`."""
+    """Worker `number`'s turns: `steps` times, a comment picked from the pool and a roll of
+    the dice (0 to 1) that says what to do with it, act(target, roll, rng, step). A lost race,
+    answered as the site answers it, is counted in `outcomes`."""
     rng = random.Random(number)
     for step in range(steps):
-        target = pool.pick(rng)
+        target, roll = pool.pick(rng), rng.random()
         try:
-            act(target, rng, step)
+            act(target, roll, rng, step)
         except CommentError as refusal:
             outcomes[f"refused {type(refusal).__name__}"] += 1
 
@@ -192,8 +193,7 @@ def test_mixed_races_accept_no_reply_under_a_hidden_parent_and_log_no_stale_stat
     pool, outcomes = Pool(comments), Counter()
 
     def work(number):
-        def act(target, rng, step):
-            roll = rng.random()
+        def act(target, roll, rng, step):
             if roll < 0.40:
                 pool.reply(target, rng.choice(writers), f"W{number} s{step}.")
                 outcomes["reply accepted"] += 1
