@@ -2,6 +2,7 @@ import os
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -135,26 +136,31 @@ def csp_violations():
     return CspViolations()
 
 
-@pytest.fixture
-def page(browser, live_server, transactional_db, csp_violations):
-    """A page in a fresh browser context. Every browser test also fails on any
+@contextmanager
+def watched_context(browser, live_server, csp_violations, **options):
+    """A fresh browser context on the live server; the test fails on any
     Content-Security-Policy violation its pages report."""
-    context = browser.new_context(base_url=live_server.url)
+    context = browser.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(10_000)
     csp_violations.watch(context)
-    page = context.new_page()
-    yield page
+    yield context
     context.close()
     assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
-def page_without_script(browser, live_server, transactional_db):
+def page(browser, live_server, transactional_db, csp_violations):
+    """A page in a fresh browser context."""
+    with watched_context(browser, live_server, csp_violations) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def page_without_script(browser, live_server, transactional_db, csp_violations):
     """A page in a fresh browser context with JavaScript off: the site as readers without its
-    script get it."""
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    yield context.new_page()
-    context.close()
+    script get it (the browser still reports what the policy refuses, as console errors)."""
+    with watched_context(browser, live_server, csp_violations, java_script_enabled=False) as context:
+        yield context.new_page()
 
 
 class RedisServer:

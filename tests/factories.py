@@ -1,4 +1,6 @@
+import re
 from datetime import timedelta
+from html import unescape
 
 import factory
 from django.utils import timezone
@@ -30,6 +32,13 @@ class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
     is_superuser = True
+
+
+def field_errors(response, field):
+    """The errors a form on the page shows under one of its fields, as text."""
+    pattern = rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>'
+    match = re.search(pattern, unescape(response.content.decode()), re.S)
+    return match.group(1) if match else ""
 
 
 def signup_data(**changes):

@@ -10,7 +10,7 @@ from django.test import Client
 
 from newsroom.accounts import SignupForm
 from newsroom.models import User
-from tests.factories import NEW_PASSWORD, PASSWORD, UserFactory, signup_data
+from tests.factories import NEW_PASSWORD, PASSWORD, UserFactory, field_errors, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +24,6 @@ def html(response):
 def header(response):
     """The account part of the page header, where a person sees whether they are signed in."""
     return html(response).split('<nav class="account-nav"', 1)[1].split("</nav>", 1)[0]
-
-
-def field_errors(response, field):
-    pattern = rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>'
-    match = re.search(pattern, html(response), re.S)
-    return match.group(1) if match else ""
 
 
 def sign_in(client, username, password, **extra):

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from comments.models import Comment
 from newsroom import names
 from newsroom.models import User
-from tests.factories import ArticleFactory, StaffFactory, UserFactory, make_comment, signup_data
-from tests.test_accounts import field_errors as errors
+from tests.factories import (
+    ArticleFactory, StaffFactory, UserFactory, field_errors as errors, make_comment, signup_data,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.db import IntegrityError, transaction
 
 from newsroom.accounts import ProfileView, SignupView
 from newsroom.models import User
-from tests.factories import PASSWORD, StaffFactory, UserFactory, signup_data
-from tests.test_accounts import field_errors as errors
+from tests.factories import PASSWORD, StaffFactory, UserFactory, field_errors as errors, signup_data
 
 pytestmark = pytest.mark.django_db
 
