@@ -21,7 +21,8 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
-    BooleanField, Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When, Window,
+    BooleanField, Case, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When,
+    Window,
 )
 from django.db.models.functions import Coalesce, NullIf
 
@@ -222,15 +223,27 @@ def wanted_page(number):
     return min(max(1, number), 1_000_000)
 
 
+# A discussion the newsroom has not written in (Article.has_newsroom_replies, kept with every
+# change of what is shown) has no published comment by staff or by one of its authors, so no
+# comment the public sees carries a mark: its threads are read without asking (the author
+# pages' join and a subquery a row), a fifth of the query's cost for a page of 100 comments.
+WITHOUT_NEWSROOM = {"author_page": Value(None, output_field=CharField()),
+                    "by_article_author": Value(False)}
+NODE_COLUMNS_WITHOUT_NEWSROOM = tuple(Value(False) if column == "author__is_staff" else column
+                                      for column in NODE_COLUMNS)
+
+
+def threads_query(article, tree_ids, max_depth, everything, newsroom):
+    return (Comment.objects
+            .annotate(**(NEWSROOM_COLUMNS if newsroom else WITHOUT_NEWSROOM),
+                      shows_below=shows_below(max_depth, everything=everything))
+            .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
+            .order_by().values_list(*(NODE_COLUMNS if newsroom else NODE_COLUMNS_WITHOUT_NEWSROOM), "shows_below"))
+
+
 # Unordered: the rows are put in tree order here (read_threads), since the database would
 # sort them with their bodies, about a millisecond more for a page of 1,000 comments.
-THREADS = PreparedQuery(
-    lambda article, tree_ids, max_depth, everything: Comment.objects
-    .annotate(**NEWSROOM_COLUMNS, shows_below=shows_below(max_depth, everything=everything))
-    .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
-    .order_by().values_list(*NODE_COLUMNS, "shows_below"),
-    shape=("max_depth", "everything"), article=int, tree_ids=INTS,
-)
+THREADS = PreparedQuery(threads_query, shape=("max_depth", "everything", "newsroom"), article=int, tree_ids=INTS)
 TREE_ORDER = itemgetter(NODE_COLUMNS.index("tree_id"), NODE_COLUMNS.index("lft"))
 
 
@@ -239,8 +252,9 @@ def read_threads(article, tree_ids, *, everything=False):
     {tree id: [Node, ...]}; `everything` for the moderators' view (see shown)."""
     threads = {tree_id: [] for tree_id in tree_ids}
     if tree_ids:
-        rows = THREADS.rows(article=article.pk, tree_ids=tree_ids,
-                            max_depth=settings.COMMENTS_MAX_DEPTH, everything=everything, converted=False)
+        rows = THREADS.rows(article=article.pk, tree_ids=tree_ids, max_depth=settings.COMMENTS_MAX_DEPTH,
+                            everything=everything, newsroom=everything or article.has_newsroom_replies,
+                            converted=False)
         rows.sort(key=TREE_ORDER)
         for values in rows:
             node = Node(*values)

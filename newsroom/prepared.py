@@ -39,7 +39,10 @@ def adapted(value, connection):
     return value
 
 
-SHAPES_KEPT = 64  # compiled shapes (e.g. sort and offset) kept per query; then begin again
+# Compiled shapes (a sort, an offset, a list's length) kept per query; then begin again. The
+# threads' query has up to 150 in use (comments/thread.py: as many lengths as a page has
+# threads, for readers with and without the newsroom's marks, and for moderators).
+SHAPES_KEPT = 256
 INTS = "ints"  # the kind of a list of ints (for `__in`): its length is part of the shape
 
 
