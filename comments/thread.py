@@ -224,13 +224,11 @@ def wanted_page(number):
 
 
 # A discussion the newsroom has not written in (Article.has_newsroom_replies, kept with every
-# change of what is shown) has no published comment by staff or by one of its authors, so no
-# comment the public sees carries a mark: its threads are read without asking (the author
-# pages' join and a subquery a row), a fifth of the query's cost for a page of 100 comments.
+# change of what is shown) has no published comment by one of its authors, so its threads are
+# read without asking (the author pages' join and a subquery a row: a fifth of the query's
+# cost for a page of 100 comments). The staff mark comes with the name, from the same join.
 WITHOUT_NEWSROOM = {"author_page": Value(None, output_field=CharField()),
                     "by_article_author": Value(False)}
-NODE_COLUMNS_WITHOUT_NEWSROOM = tuple(Value(False) if column == "author__is_staff" else column
-                                      for column in NODE_COLUMNS)
 
 
 def threads_query(article, tree_ids, max_depth, everything, newsroom):
@@ -238,7 +236,7 @@ def threads_query(article, tree_ids, max_depth, everything, newsroom):
             .annotate(**(NEWSROOM_COLUMNS if newsroom else WITHOUT_NEWSROOM),
                       shows_below=shows_below(max_depth, everything=everything))
             .filter(article_id=article, tree_id__in=tree_ids, level__lte=max_depth)
-            .order_by().values_list(*(NODE_COLUMNS if newsroom else NODE_COLUMNS_WITHOUT_NEWSROOM), "shows_below"))
+            .order_by().values_list(*NODE_COLUMNS, "shows_below"))
 
 
 # Unordered: the rows are put in tree order here (read_threads), since the database would
